@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	npac "github.com/opennpac/npac"
+)
+
+// FireDue implements npac.SchedulerService. Each timer fires in its own
+// transaction that locks the SV, marks the timer fired only if no one else
+// has, and applies its effect: a timer's effect commits exactly once, and a
+// crash before the commit leaves it due for the next run.
+func (s *Store) FireDue(ctx context.Context, now time.Time, n int) (int, error) {
+	ctx = npac.NewContext(ctx, npac.SystemActor)
+	fired := 0
+	for fired < n {
+		var (
+			id, svID int64
+			kind     string
+			dueAt    int64
+		)
+		err := s.db.QueryRowContext(ctx, s.q(`SELECT id, sv_id, kind, due_at FROM timers WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT 1`),
+			micros(now)).Scan(&id, &svID, &kind, &dueAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fired, nil
+		} else if err != nil {
+			return fired, fmt.Errorf("due timers: %w", err)
+		}
+		err = s.inTx(ctx, func(t *tx) error {
+			sv, err := t.svByID(svID)
+			if err != nil {
+				return err
+			}
+			res, err := t.exec(`UPDATE timers SET fired_at = ? WHERE id = ? AND fired_at IS NULL`, micros(t.now), id)
+			if err != nil {
+				return fmt.Errorf("fire timer: %w", err)
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return nil // another scheduler fired it, or a transition cleared it
+			}
+			before := *sv
+			eff, changed := s.machine.Fire(sv, npac.TimerKind(kind), fromMicros(dueAt), t.now)
+			if !changed {
+				return nil
+			}
+			return t.carry(sv, eff, "", "sv.timer."+kind, &before, false)
+		})
+		if err != nil {
+			return fired, fmt.Errorf("timer %d (%s of sv %s): %w", id, kind, strconv.FormatInt(svID, 10), err)
+		}
+		fired++
+	}
+	return fired, nil
+}
+
+// NextDue implements npac.SchedulerService.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var at sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(due_at) FROM timers WHERE fired_at IS NULL`).Scan(&at); err != nil {
+		return time.Time{}, false, fmt.Errorf("next timer: %w", err)
+	}
+	if !at.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMicros(at.Int64), true, nil
+}
+
+// RunScheduler fires due timers every interval until ctx ends. Errors are
+// logged and the loop goes on: a timer that failed stays due and is tried
+// again on the next tick.
+func (s *Store) RunScheduler(ctx context.Context, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		for {
+			n, err := s.FireDue(ctx, s.Now(), 100)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.Error("scheduler", "err", err)
+				}
+				break
+			}
+			if n < 100 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	npac "github.com/opennpac/npac"
+)
+
+// TokenPrefix starts every API token, so that a leaked one is easy to spot.
+const TokenPrefix = "npac_"
+
+// newSecret returns a fresh token secret and its stored hash.
+func newSecret() (secret, hash string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", fmt.Errorf("token: %w", err)
+	}
+	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return secret, hashSecret(secret), nil
+}
+
+// hashSecret hashes a token. The secret has 256 bits of entropy, so a fast
+// hash is enough; the database never holds a usable token.
+func hashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// CreateUser implements npac.UserService.
+func (s *Store) CreateUser(ctx context.Context, u *npac.User) (*npac.Token, error) {
+	var tok *npac.Token
+	err := s.inTx(ctx, func(t *tx) error {
+		if err := requireAdmin(t.actor, "create users"); err != nil {
+			return err
+		}
+		if err := u.Validate(); err != nil {
+			return err
+		}
+		for _, g := range u.Grants {
+			if g.SPID == "" {
+				continue
+			}
+			p, err := t.provider(g.SPID)
+			if err != nil {
+				return npac.Errorf(npac.ENOTFOUND, "The %s role names SPID %s, which is not a registered provider.", g.Role, g.SPID)
+			}
+			if g.Role == npac.RoleServiceBureau && p.Type != npac.ProviderServiceBureau {
+				return npac.Errorf(npac.EINVALID, "The service-bureau role is held for a service bureau's SPID; %s is a %s provider.", g.SPID, p.Type)
+			}
+		}
+		var n int
+		if err := t.row(`SELECT COUNT(*) FROM users WHERE name = ?`, u.Name).Scan(&n); err != nil {
+			return fmt.Errorf("user name: %w", err)
+		}
+		if n > 0 {
+			return npac.Errorf(npac.ECONFLICT, "A user named %q exists already.", u.Name)
+		}
+		grants, err := json.Marshal(u.Grants)
+		if err != nil {
+			return err
+		}
+		u.CreatedAt = t.now
+		if err := t.row(`INSERT INTO users (name, grants, disabled, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			u.Name, string(grants), false, micros(t.now)).Scan(&u.ID); err != nil {
+			return fmt.Errorf("insert user: %w", err)
+		}
+		if err := t.audit("", "user.create", "user", fmt.Sprint(u.ID), nil, u); err != nil {
+			return err
+		}
+		tok, err = t.createToken(u.ID, "initial", 0)
+		return err
+	})
+	return tok, err
+}
+
+func (t *tx) createToken(userID int64, name string, ttl time.Duration) (*npac.Token, error) {
+	secret, hash, err := newSecret()
+	if err != nil {
+		return nil, err
+	}
+	tok := &npac.Token{UserID: userID, Name: name, Secret: secret, CreatedAt: t.now}
+	var exp any
+	if ttl > 0 {
+		e := t.now.Add(ttl)
+		tok.ExpiresAt = &e
+		exp = micros(e)
+	}
+	if err := t.row(`INSERT INTO tokens (user_id, name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		userID, name, hash, micros(t.now), exp).Scan(&tok.ID); err != nil {
+		return nil, fmt.Errorf("insert token: %w", err)
+	}
+	return tok, t.audit("", "token.create", "user", fmt.Sprint(userID), nil, map[string]any{"token_id": tok.ID, "name": name})
+}
+
+// scanUser reads the userCols of a row, then any extra columns into extra.
+func scanUser(r rowScanner, extra ...any) (*npac.User, error) {
+	var (
+		u       npac.User
+		grants  string
+		created int64
+	)
+	if err := r.Scan(append([]any{&u.ID, &u.Name, &grants, &u.Disabled, &created}, extra...)...); errors.Is(err, sql.ErrNoRows) {
+		return nil, npac.Errorf(npac.ENOTFOUND, "No such user.")
+	} else if err != nil {
+		return nil, fmt.Errorf("scan user: %w", err)
+	}
+	if err := json.Unmarshal([]byte(grants), &u.Grants); err != nil {
+		return nil, fmt.Errorf("user %d grants: %w", u.ID, err)
+	}
+	u.CreatedAt = fromMicros(created)
+	return &u, nil
+}
+
+const userCols = `id, name, grants, disabled, created_at`
+
+// User implements npac.UserService.
+func (s *Store) User(ctx context.Context, id int64) (*npac.User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() && a.User.ID != id {
+		return nil, npac.Errorf(npac.EFORBIDDEN, "You may read only your own user.")
+	}
+	return scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE id = ?`), id))
+}
+
+// Users implements npac.UserService.
+func (s *Store) Users(ctx context.Context) ([]*npac.User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireAdmin(a, "list users"); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	defer rows.Close()
+	var out []*npac.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// CreateToken implements npac.UserService.
+func (s *Store) CreateToken(ctx context.Context, userID int64, name string, ttl time.Duration) (*npac.Token, error) {
+	var tok *npac.Token
+	err := s.inTx(ctx, func(t *tx) error {
+		if !t.actor.IsAdmin() && t.actor.User.ID != userID {
+			return npac.Errorf(npac.EFORBIDDEN, "You may issue tokens only for yourself.")
+		}
+		if name == "" || len(name) > 100 {
+			return npac.Errorf(npac.EINVALID, "A token needs a name of 1 to 100 characters.")
+		}
+		if ttl < 0 {
+			return npac.Errorf(npac.EINVALID, "A token's lifetime cannot be negative.")
+		}
+		if _, err := scanUser(t.row(`SELECT `+userCols+` FROM users WHERE id = ?`, userID)); err != nil {
+			return err
+		}
+		var err error
+		tok, err = t.createToken(userID, name, ttl)
+		return err
+	})
+	return tok, err
+}
+
+// RevokeToken implements npac.UserService.
+func (s *Store) RevokeToken(ctx context.Context, userID, tokenID int64) error {
+	return s.inTx(ctx, func(t *tx) error {
+		if !t.actor.IsAdmin() && t.actor.User.ID != userID {
+			return npac.Errorf(npac.EFORBIDDEN, "You may revoke only your own tokens.")
+		}
+		res, err := t.exec(`DELETE FROM tokens WHERE id = ? AND user_id = ?`, tokenID, userID)
+		if err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return npac.Errorf(npac.ENOTFOUND, "User %d has no token %d.", userID, tokenID)
+		}
+		return t.audit("", "token.revoke", "user", fmt.Sprint(userID), map[string]any{"token_id": tokenID}, nil)
+	})
+}
+
+// SetDisabled implements npac.UserService.
+func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (*npac.User, error) {
+	var out *npac.User
+	err := s.inTx(ctx, func(t *tx) error {
+		if err := requireAdmin(t.actor, "disable users"); err != nil {
+			return err
+		}
+		u, err := scanUser(t.row(`SELECT `+userCols+` FROM users WHERE id = ?`, id))
+		if err != nil {
+			return err
+		}
+		before := *u
+		u.Disabled = disabled
+		if _, err := t.exec(`UPDATE users SET disabled = ? WHERE id = ?`, disabled, id); err != nil {
+			return fmt.Errorf("disable user: %w", err)
+		}
+		out = u
+		return t.audit("", "user.disable", "user", fmt.Sprint(id), before, u)
+	})
+	return out, err
+}
+
+// lastUsedGranularity bounds how often a token's last-used time is written,
+// so that authentication is a read on the hot path.
+const lastUsedGranularity = time.Minute
+
+// Authenticate implements npac.UserService.
+func (s *Store) Authenticate(ctx context.Context, secret string) (*npac.Actor, error) {
+	deny := npac.Errorf(npac.EUNAUTHORIZED, "The API token is unknown, expired or revoked; ask an NPAC administrator for a new one.")
+	var (
+		tokID    int64
+		exp, use sql.NullInt64
+	)
+	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, u.grants, u.disabled, u.created_at, t.id, t.expires_at, t.last_used_at
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`), hashSecret(secret)), &tokID, &exp, &use)
+	if npac.ErrorCode(err) == npac.ENOTFOUND {
+		return nil, deny
+	} else if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if u.Disabled || (exp.Valid && now.After(fromMicros(exp.Int64))) {
+		return nil, deny
+	}
+	if !use.Valid || now.Sub(fromMicros(use.Int64)) > lastUsedGranularity {
+		if _, err := s.db.ExecContext(ctx, s.q(`UPDATE tokens SET last_used_at = ? WHERE id = ?`), micros(now), tokID); err != nil {
+			return nil, fmt.Errorf("token last used: %w", err)
+		}
+	}
+	a := &npac.Actor{User: *u, Bureau: map[npac.SPID]npac.SPID{}}
+	for _, g := range u.Grants {
+		if g.Role != npac.RoleServiceBureau {
+			continue
+		}
+		clients, err := collectSPIDs(s.db.QueryContext(ctx, s.q(`SELECT client_spid FROM bureau_authorizations WHERE bureau_spid = ?`), string(g.SPID)))
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range clients {
+			a.Bureau[c] = g.SPID
+		}
+	}
+	return a, nil
+}

@@ -1,0 +1,120 @@
+package npac
+
+import (
+	"context"
+	"time"
+)
+
+// TimerType selects the set of concurrence timers an SV runs on.
+type TimerType string
+
+// Timer types. Long is the default (wireline); short is for wireless ports;
+// medium is for simple ports (FRS 1.2.19).
+const (
+	TimerShort  TimerType = "short"
+	TimerMedium TimerType = "medium"
+	TimerLong   TimerType = "long"
+)
+
+// rank orders timer types by length.
+func (t TimerType) rank() int {
+	switch t {
+	case TimerShort:
+		return 1
+	case TimerMedium:
+		return 2
+	case TimerLong:
+		return 3
+	}
+	return 0
+}
+
+// Valid reports whether t is a known timer type.
+func (t TimerType) Valid() bool { return t.rank() > 0 }
+
+// Longer returns the longer of two timer types: when the two sides of a
+// port ask for different timers, the longer applies.
+func (t TimerType) Longer(u TimerType) TimerType {
+	if u.rank() > t.rank() {
+		return u
+	}
+	return t
+}
+
+// TimerSet holds the windows of one timer type. Durations are business
+// hours on the region's calendar, except ConflictRestriction, which is a
+// time of day.
+type TimerSet struct {
+	// T1 is the initial concurrence window.
+	T1 time.Duration `json:"t1"`
+	// T2 is the final concurrence window.
+	T2 time.Duration `json:"t2"`
+	// CancelInitial and CancelFinal are the cancellation concurrence
+	// windows a cancel-pending SV waits through for the other side's ack.
+	CancelInitial time.Duration `json:"cancel_initial"`
+	CancelFinal   time.Duration `json:"cancel_final"`
+	// ConflictRestriction is the time of day, on the business day before
+	// the due date, after which the old SP can no longer place the SV in
+	// conflict.
+	ConflictRestriction time.Duration `json:"conflict_restriction"`
+	// ConflictResolutionNewSP is how long after a conflict the new SP must
+	// wait before it may remove it.
+	ConflictResolutionNewSP time.Duration `json:"conflict_resolution_new_sp"`
+}
+
+// Tunables are the NPAC's settings for the SV lifecycle.
+type Tunables struct {
+	Timers map[TimerType]TimerSet `json:"timers"`
+	// BusinessStart and BusinessEnd bound each business day, as offsets
+	// from local midnight in the region's time zone.
+	BusinessStart time.Duration `json:"business_start"`
+	BusinessEnd   time.Duration `json:"business_end"`
+	// ConflictExpiration is how long (calendar time) an SV may stay in
+	// conflict before it is canceled.
+	ConflictExpiration time.Duration `json:"conflict_expiration"`
+	// PendingPurge is how long after its due date a pending SV that was
+	// never activated is purged (canceled).
+	PendingPurge time.Duration `json:"pending_purge"`
+}
+
+// DefaultTunables returns the settings OpenNPAC starts with. Long and short
+// follow the NANC defaults (9 and 1 business hours); medium is our choice
+// (see docs/domain.md).
+func DefaultTunables() Tunables {
+	h := time.Hour
+	return Tunables{
+		Timers: map[TimerType]TimerSet{
+			TimerLong:   {T1: 9 * h, T2: 9 * h, CancelInitial: 9 * h, CancelFinal: 9 * h, ConflictRestriction: 12 * h, ConflictResolutionNewSP: 6 * h},
+			TimerMedium: {T1: 3 * h, T2: 3 * h, CancelInitial: 3 * h, CancelFinal: 3 * h, ConflictRestriction: 12 * h, ConflictResolutionNewSP: 6 * h},
+			TimerShort:  {T1: 1 * h, T2: 1 * h, CancelInitial: 1 * h, CancelFinal: 1 * h, ConflictRestriction: 12 * h, ConflictResolutionNewSP: 6 * h},
+		},
+		BusinessStart:      8 * h,
+		BusinessEnd:        17 * h,
+		ConflictExpiration: 30 * 24 * h,
+		PendingPurge:       30 * 24 * h,
+	}
+}
+
+// TimerKind names a durable timer the scheduler fires.
+type TimerKind string
+
+// Timer kinds.
+const (
+	TimerT1                 TimerKind = "t1"
+	TimerT2                 TimerKind = "t2"
+	TimerCancelInitial      TimerKind = "cancel-initial"
+	TimerCancelFinal        TimerKind = "cancel-final"
+	TimerConflictExpiration TimerKind = "conflict-expiration"
+	TimerPendingPurge       TimerKind = "pending-purge"
+	TimerRelease            TimerKind = "effective-release"
+)
+
+// SchedulerService fires durable timers that have come due.
+type SchedulerService interface {
+	// FireDue fires up to limit timers due at or before now, each exactly
+	// once, and returns how many fired.
+	FireDue(ctx context.Context, now time.Time, limit int) (int, error)
+	// NextDue returns when the earliest unfired timer is due, or false
+	// when there is none.
+	NextDue(ctx context.Context) (time.Time, bool, error)
+}
