@@ -29,7 +29,9 @@ type Notice struct {
 	To      Party
 	Kind    npac.NoticeKind
 	Message string
-	// OldStatus is set on status changes.
+	// Status and OldStatus are set on status changes: the status the SV
+	// entered and the one it left.
+	Status    npac.Status
 	OldStatus npac.Status
 	Data      map[string]any
 }
@@ -120,7 +122,7 @@ func setStatus(sv *npac.SV, st npac.Status, now time.Time, e *Effects) {
 	old := sv.Status
 	sv.Status = st
 	sv.StatusChangedAt = now
-	e.Notices = append(e.Notices, Notice{To: PartyBoth, Kind: npac.NoticeStatusChange, OldStatus: old,
+	e.Notices = append(e.Notices, Notice{To: PartyBoth, Kind: npac.NoticeStatusChange, Status: st, OldStatus: old,
 		Message: fmt.Sprintf("%s changed from %s to %s.", ref(sv), old, st)})
 }
 
@@ -255,15 +257,14 @@ func (m *Machine) fillSide(sv *npac.SV, in npac.SVCreate, side npac.Side, now ti
 	return m.placeConflict(sv, in.CauseCode, now, e)
 }
 
-// normalizeDue sets wireline due dates to local midnight in the SV's region:
-// wireline ports are due on a day, wireless ones at a time.
+// normalizeDue sets a wireline due date to 00:00:00 GMT of its day, as the
+// NPAC does (wireline ports are due on a day; wireless ones at a time).
 func (m *Machine) normalizeDue(sv *npac.SV, due time.Time) time.Time {
 	due = due.UTC()
 	if sv.SVType != npac.SVWireline && sv.SVType != "" {
 		return due
 	}
-	cal := m.Calendar(sv.Region)
-	return cal.At(calendar.DateOf(due.In(cal.Location)), 0).UTC()
+	return time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // Concur records the second side's create on an SV the other side created.
@@ -369,11 +370,11 @@ func (m *Machine) send(sv *npac.SV, what string, now time.Time, e *Effects) {
 }
 
 // ConflictDeadline is when the old SP loses the right to place the SV in
-// conflict: the conflict restriction time of day on the business day before
-// the due date.
+// conflict: the conflict restriction time of day (region time) on the
+// business day before the due day (the GMT date of the due date).
 func (m *Machine) ConflictDeadline(sv *npac.SV) time.Time {
 	cal := m.Calendar(sv.Region)
-	due := calendar.DateOf(sv.DueDate.In(cal.Location))
+	due := calendar.DateOf(sv.DueDate.UTC())
 	return cal.At(cal.PrevBusinessDay(due), m.timers(sv).ConflictRestriction)
 }
 

@@ -42,7 +42,7 @@ func (t *tx) notifySV(sv *npac.SV, notices []lifecycle.Notice) error {
 			nt := &npac.Notification{SPID: spid, Kind: n.Kind, SVID: sv.ID, TN: sv.TN, Status: sv.Status,
 				Message: n.Message, Data: n.Data, CreatedAt: t.now}
 			if n.Kind == npac.NoticeStatusChange {
-				nt.OldStatus = n.OldStatus
+				nt.Status, nt.OldStatus = n.Status, n.OldStatus
 			}
 			out = append(out, nt)
 		}

@@ -11,14 +11,16 @@ import (
 	npac "github.com/opennpac/npac"
 )
 
-// FireDue implements npac.SchedulerService. Each timer fires in its own
+// FireDue implements npac.SchedulerService. It looks at up to n due timers
+// and returns how many it fired; a timer another scheduler took meanwhile
+// is not counted. Each timer fires in its own
 // transaction that locks the SV, marks the timer fired only if no one else
 // has, and applies its effect: a timer's effect commits exactly once, and a
 // crash before the commit leaves it due for the next run.
 func (s *Store) FireDue(ctx context.Context, now time.Time, n int) (int, error) {
 	ctx = npac.NewContext(ctx, npac.SystemActor)
 	fired := 0
-	for fired < n {
+	for tries := 0; tries < n; tries++ {
 		var (
 			id, svID int64
 			kind     string
@@ -31,7 +33,9 @@ func (s *Store) FireDue(ctx context.Context, now time.Time, n int) (int, error) 
 		} else if err != nil {
 			return fired, fmt.Errorf("due timers: %w", err)
 		}
+		took := false
 		err = s.inTx(ctx, func(t *tx) error {
+			took = false
 			sv, err := t.svByID(svID)
 			if err != nil {
 				return err
@@ -43,6 +47,7 @@ func (s *Store) FireDue(ctx context.Context, now time.Time, n int) (int, error) 
 			if k, _ := res.RowsAffected(); k != 1 {
 				return nil // another scheduler fired it, or a transition cleared it
 			}
+			took = true
 			before := *sv
 			eff, changed := s.machine.Fire(sv, npac.TimerKind(kind), fromMicros(dueAt), t.now)
 			if !changed {
@@ -53,7 +58,9 @@ func (s *Store) FireDue(ctx context.Context, now time.Time, n int) (int, error) 
 		if err != nil {
 			return fired, fmt.Errorf("timer %d (%s of sv %s): %w", id, kind, strconv.FormatInt(svID, 10), err)
 		}
-		fired++
+		if took {
+			fired++
+		}
 	}
 	return fired, nil
 }

@@ -566,9 +566,10 @@ func (s *Store) CreateRange(ctx context.Context, in npac.SVCreate, tns []npac.TN
 			out[i].SV, err = t.createOne(one, key)
 			return err
 		})
-		if err := rangeErr(ctx, err); err != nil {
-			return nil, err
-		} else if e := asError(err); e != nil {
+		if fatal := rangeErr(ctx, err); fatal != nil {
+			return nil, fatal
+		}
+		if e := asError(err); e != nil {
 			out[i].Error, out[i].SV = e, nil
 		}
 	}
@@ -612,9 +613,10 @@ func (s *Store) ActRange(ctx context.Context, tns []npac.TN, a npac.Action) ([]n
 			out[i].SV, err = t.actOn(sv, a)
 			return err
 		})
-		if err := rangeErr(ctx, err); err != nil {
-			return nil, err
-		} else if e := asError(err); e != nil {
+		if fatal := rangeErr(ctx, err); fatal != nil {
+			return nil, fatal
+		}
+		if e := asError(err); e != nil {
 			out[i].Error, out[i].SV = e, nil
 		}
 	}

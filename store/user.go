@@ -263,3 +263,16 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*npac.Actor, e
 	}
 	return a, nil
 }
+
+// Bootstrap creates the first NPAC administrator when the database has no
+// users, and returns its token; it returns nil when users exist already.
+func (s *Store) Bootstrap(ctx context.Context) (*npac.Token, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	if n > 0 {
+		return nil, nil
+	}
+	return s.CreateUser(npac.NewContext(ctx, npac.SystemActor), &npac.User{Name: "admin", Grants: []npac.Grant{{Role: npac.RoleAdmin}}})
+}

@@ -1,0 +1,50 @@
+package sqlite_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	npac "github.com/opennpac/npac"
+	"github.com/opennpac/npac/calendar"
+	"github.com/opennpac/npac/lifecycle"
+	"github.com/opennpac/npac/sqlite"
+	"github.com/opennpac/npac/store"
+	"github.com/opennpac/npac/storetest"
+)
+
+func machine(t testing.TB) *lifecycle.Machine {
+	m, err := lifecycle.New(npac.DefaultTunables(), calendar.USFederal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// dirs remembers each store's data directory so Attach can open it again.
+var dirs = map[*store.Store]string{}
+
+func open(t testing.TB, dir string) *store.Store {
+	s, err := sqlite.Open(dir, machine(t), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dirs[s] = dir
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var backend = storetest.Backend{
+	Open: func(t testing.TB) *store.Store { return open(t, filepath.Join(t.TempDir(), "data")) },
+	Attach: func(t testing.TB, s *store.Store) *store.Store {
+		return open(t, dirs[s])
+	},
+}
+
+func TestConformance(t *testing.T) { storetest.Run(t, backend) }
+
+func BenchmarkPortCycle(b *testing.B) { storetest.BenchmarkPortCycle(b, backend) }
