@@ -38,20 +38,20 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, required bool) er
 			}
 			return nil
 		}
-		return decodeError(err)
+		return decodeError(err, v)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return decodeError(err)
+			return decodeError(err, v)
 		}
 		return npac.Errorf(npac.EINVALID, "The request body holds more than one JSON value; send one object.")
 	}
 	return nil
 }
 
-// decodeError explains why a body did not decode.
-func decodeError(err error) error {
+// decodeError explains why a body did not decode into v.
+func decodeError(err error, v any) error {
 	var (
 		syntax *json.SyntaxError
 		typ    *json.UnmarshalTypeError
@@ -67,16 +67,68 @@ func decodeError(err error) error {
 		return npac.Errorf(npac.EINVALID, "The request body is not valid JSON: %s (at byte offset %d).", syntax.Error(), syntax.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return npac.Errorf(npac.EINVALID, "The request body is not valid JSON: it ends in the middle of a value.")
+	case errors.As(err, &typ) && typ.Type == reflect.TypeFor[jsonTime]():
+		return npac.Errorf(npac.EINVALID, "Field %q is not a time: give RFC 3339 (2025-03-05T14:00:00Z) or a date (2025-03-05), not %s.",
+			jsonPath(typ.Field, v), typ.Value)
+	case errors.As(err, &typ) && typ.Field == "":
+		return npac.Errorf(npac.EINVALID, "The request body must be %s, not %s.", jsonKind(typ.Type), valueKind(typ.Value))
 	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return npac.Errorf(npac.EINVALID, "The request body must be %s, not %s.", jsonKind(typ.Type), typ.Value)
-		}
-		return npac.Errorf(npac.EINVALID, "Field %q has the wrong type: it must be %s, not %s.", typ.Field, jsonKind(typ.Type), typ.Value)
+		return npac.Errorf(npac.EINVALID, "Field %q has the wrong type: it must be %s, not %s.", jsonPath(typ.Field, v), jsonKind(typ.Type), valueKind(typ.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return npac.Errorf(npac.EINVALID, "The request has an unknown field %s; see /api/v1/openapi.yaml for the fields it takes.",
 			strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return npac.Errorf(npac.EINVALID, "The request body could not be read as JSON: %s.", err.Error())
+}
+
+// jsonPath removes from a decoder's field path the names of embedded
+// structs, which are Go names, not JSON ones.
+func jsonPath(field string, v any) string {
+	embedded := map[string]bool{}
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for f := range t.Fields() {
+			if f.Anonymous {
+				embedded[f.Type.Name()] = true
+			}
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeOf(v))
+	parts := strings.Split(field, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if !embedded[p] {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+// valueKind names the kind of JSON value the decoder reports ("string",
+// "number -1", "array", …).
+func valueKind(v string) string {
+	switch {
+	case v == "string":
+		return "a string"
+	case v == "bool":
+		return "true or false"
+	case v == "array":
+		return "an array"
+	case v == "object":
+		return "an object"
+	case strings.HasPrefix(v, "number"):
+		return "a number"
+	}
+	return v
 }
 
 // jsonKind names the JSON type that decodes into t.
@@ -104,14 +156,16 @@ func jsonKind(t reflect.Type) string {
 // time.Time values, always RFC 3339.
 type jsonTime struct{ time.Time }
 
-// UnmarshalJSON implements json.Unmarshaler.
+// UnmarshalJSON implements json.Unmarshaler. A bad time is reported as a
+// *json.UnmarshalTypeError, so that the decoder names the field.
 func (t *jsonTime) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
+	bad := &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[jsonTime]()}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return npac.Errorf(npac.EINVALID, "%s is not a time: give a string, either RFC 3339 (2025-03-05T14:00:00Z) or a date (2025-03-05).", b)
+		return bad
 	}
 	if d, err := time.Parse(time.DateOnly, s); err == nil {
 		t.Time = d
@@ -119,7 +173,7 @@ func (t *jsonTime) UnmarshalJSON(b []byte) error {
 	}
 	v, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return npac.Errorf(npac.EINVALID, "%q is not a time: give RFC 3339 (2025-03-05T14:00:00Z) or a date (2025-03-05).", s)
+		return bad
 	}
 	t.Time = v
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 
 	npac "github.com/opennpac/npac"
@@ -27,10 +26,10 @@ type problemKind struct {
 // it are answered as internal errors. openapi.yaml lists the same codes in
 // its Problem schema; a test keeps the two equal.
 var problems = map[string]problemKind{
-	npac.EINVALID:      {http.StatusBadRequest, "Invalid request"},
-	npac.EUNAUTHORIZED: {http.StatusUnauthorized, "Unauthorized"},
-	npac.EFORBIDDEN:    {http.StatusForbidden, "Forbidden"},
-	npac.ENOTFOUND:     {http.StatusNotFound, "Not found"},
+	npac.EINVALID:        {http.StatusBadRequest, "Invalid request"},
+	npac.EUNAUTHORIZED:   {http.StatusUnauthorized, "Unauthorized"},
+	npac.EFORBIDDEN:      {http.StatusForbidden, "Forbidden"},
+	npac.ENOTFOUND:       {http.StatusNotFound, "Not found"},
 	codeMethodNotAllowed: {http.StatusMethodNotAllowed, "Method not allowed"},
 	npac.ECONFLICT:       {http.StatusConflict, "Conflict"},
 	npac.ETOOLARGE:       {http.StatusRequestEntityTooLarge, "Request too large"},

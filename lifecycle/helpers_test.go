@@ -300,25 +300,32 @@ func wantCode(t *testing.T, err error, want string) {
 	}
 }
 
-// notice is the part of a notice the tests compare: who, what, and the
-// status it left.
+// notice is the part of a notice the tests compare: who, what, and for a
+// status change the status the SV left and the one it entered.
 type notice struct {
 	To        lifecycle.Party
 	Kind      npac.NoticeKind
 	OldStatus npac.Status
+	Status    npac.Status
 }
 
 func noticesOf(e lifecycle.Effects) []notice {
 	out := []notice{}
 	for _, n := range e.Notices {
-		out = append(out, notice{n.To, n.Kind, n.OldStatus})
+		out = append(out, notice{n.To, n.Kind, n.OldStatus, n.Status})
 	}
 	return out
 }
 
-// statusChange is the status-change notice for leaving from.
-func statusChange(from npac.Status) notice {
-	return notice{lifecycle.PartyBoth, npac.NoticeStatusChange, from}
+// statusChange is the status-change notice (to both sides) for a move
+// from one status to another.
+func statusChange(from, to npac.Status) notice {
+	return notice{lifecycle.PartyBoth, npac.NoticeStatusChange, from, to}
+}
+
+// note is a notice that is not a status change.
+func note(to lifecycle.Party, kind npac.NoticeKind) notice {
+	return notice{To: to, Kind: kind}
 }
 
 // sortNotices compares notice lists without regard to order.
@@ -329,7 +336,10 @@ var sortNotices = cmpopts.SortSlices(func(a, b notice) bool {
 	if a.Kind != b.Kind {
 		return a.Kind < b.Kind
 	}
-	return a.OldStatus < b.OldStatus
+	if a.OldStatus != b.OldStatus {
+		return a.OldStatus < b.OldStatus
+	}
+	return a.Status < b.Status
 })
 
 // sortTimers compares timer lists without regard to order.

@@ -449,6 +449,10 @@ func (m *Machine) resolveConflict(sv *npac.SV, side npac.Side, now time.Time, e 
 }
 
 func (m *Machine) cancel(sv *npac.SV, side npac.Side, now time.Time, e *Effects) error {
+	if sv.Status == npac.StatusCancelPending && side != sv.CancelBy {
+		// Both sides canceled: that is the acknowledgement.
+		return m.cancelAck(sv, side, now, e)
+	}
 	if (sv.Status != npac.StatusPending && sv.Status != npac.StatusConflict) || sv.Slot != npac.SlotPending {
 		return wrongStatus(sv, "canceled", npac.StatusPending, npac.StatusConflict)
 	}
@@ -511,8 +515,23 @@ func (m *Machine) cancelUndo(sv *npac.SV, side npac.Side, now time.Time, e *Effe
 	sv.PriorStatus, sv.CancelBy, sv.CancelRequestedAt = "", "", nil
 	sv.CancelAckNew, sv.CancelAckOld = false, false
 	e.clear(npac.TimerCancelInitial, npac.TimerCancelFinal)
+	m.rearm(sv, prior, e)
 	setStatus(sv, prior, now, e)
 	return nil
+}
+
+// rearm schedules again the timer that ends an SV left in status: a timer
+// that came due while the SV was cancel-pending did nothing, so the status
+// restored needs its own. A past time fires on the scheduler's next run.
+func (m *Machine) rearm(sv *npac.SV, status npac.Status, e *Effects) {
+	switch status {
+	case npac.StatusConflict:
+		e.clear(npac.TimerConflictExpiration)
+		e.schedule(npac.TimerConflictExpiration, sv.ConflictAt.Add(m.Tunables.ConflictExpiration))
+	case npac.StatusPending:
+		e.clear(npac.TimerPendingPurge)
+		e.schedule(npac.TimerPendingPurge, sv.DueDate.Add(m.Tunables.PendingPurge))
+	}
 }
 
 func (m *Machine) disconnect(sv *npac.SV, a npac.Action, side npac.Side, now time.Time, e *Effects) error {
@@ -538,6 +557,9 @@ func (m *Machine) release(sv *npac.SV, erd *time.Time, now time.Time, e *Effects
 	if erd != nil && erd.After(now) {
 		t := erd.UTC()
 		sv.EffectiveReleaseDate = &t
+		if sv.Status == npac.StatusDisconnectPending {
+			e.notify(PartyBoth, npac.NoticeAttributeChange, fmt.Sprintf("The effective release date of %s moved to %s.", ref(sv), t.Format(time.RFC3339)), nil)
+		}
 		setStatus(sv, npac.StatusDisconnectPending, now, e)
 		e.schedule(npac.TimerRelease, t)
 		return nil
@@ -737,6 +759,9 @@ func (m *Machine) Fire(sv *npac.SV, kind npac.TimerKind, at, now time.Time) (Eff
 		if sv.NewSPCreatedAt != nil {
 			e.notify(PartyOld, npac.NoticeConcurrenceRequest, fmt.Sprintf("Second request: the new SP %s asks to port %s; concur or place it in conflict by %s.",
 				sv.NewSPID, sv.TN, t2.Format(time.RFC3339)), nil)
+		} else if sv.Status == npac.StatusConflict {
+			e.notify(PartyNew, npac.NoticeCreateRequest, fmt.Sprintf("The old SP %s created a port of %s to you and placed it in conflict (cause %d); send your create and resolve the conflict with the old SP.",
+				sv.OldSPID, sv.TN, sv.CauseCode), nil)
 		} else {
 			e.notify(PartyNew, npac.NoticeCreateRequest, fmt.Sprintf("The old SP %s released %s to you; send your create.", sv.OldSPID, sv.TN), nil)
 		}
@@ -770,7 +795,9 @@ func (m *Machine) Fire(sv *npac.SV, kind npac.TimerKind, at, now time.Time) (Eff
 		} else {
 			// The new SP never acknowledged the old SP's cancel.
 			sv.PriorStatus, sv.CancelBy, sv.CancelRequestedAt = "", "", nil
+			sv.CancelAckNew, sv.CancelAckOld = false, false
 			_ = m.placeConflict(sv, npac.CauseCancelNotAcked, now, &e)
+			e.clear(npac.TimerConflictExpiration)
 			e.schedule(npac.TimerConflictExpiration, now.Add(m.Tunables.ConflictExpiration))
 		}
 		e.notify(PartyBoth, npac.NoticeCancelWindowExpired, fmt.Sprintf("The final cancellation window for %s closed; it is now %s.", ref(sv), sv.Status), nil)

@@ -26,8 +26,9 @@ var migrations embed.FS
 func Dialect() store.Dialect {
 	m, _ := fs.Sub(migrations, "migrations")
 	return store.Dialect{
-		Name:       "sqlite",
-		Migrations: m,
+		Name:            "sqlite",
+		Migrations:      m,
+		CacheStatements: true,
 		IsUnique: func(err error) bool {
 			var e *sqlite.Error
 			return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)

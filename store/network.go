@@ -182,7 +182,7 @@ func (s *Store) DeleteCode(ctx context.Context, code npac.NPANXX) error {
 			return err
 		}
 		var n int
-		if err := t.row(`SELECT COUNT(*) FROM svs WHERE npanxx = ? AND slot IS NOT NULL`, string(code)).Scan(&n); err != nil {
+		if err := t.row(`SELECT COUNT(*) FROM svs WHERE tn >= ? AND tn <= ? AND slot IS NOT NULL`, string(code)+"0000", string(code)+"9999").Scan(&n); err != nil {
 			return fmt.Errorf("npa-nxx in use: %w", err)
 		}
 		if n > 0 {

@@ -100,6 +100,18 @@ func scanProvider(r rowScanner, bureaus func(npac.SPID) ([]npac.SPID, error)) (*
 	return &p, nil
 }
 
+// providerExists returns not-found unless spid is registered.
+func (t *tx) providerExists(spid npac.SPID) error {
+	var one int
+	err := t.row(`SELECT 1 FROM providers WHERE spid = ?`, string(spid)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return npac.Errorf(npac.ENOTFOUND, "Provider %s is not registered in the NPAC.", spid)
+	} else if err != nil {
+		return fmt.Errorf("provider: %w", err)
+	}
+	return nil
+}
+
 func (t *tx) bureaus(spid npac.SPID) ([]npac.SPID, error) {
 	return collectSPIDs(t.query(`SELECT bureau_spid FROM bureau_authorizations WHERE client_spid = ? ORDER BY bureau_spid`, string(spid)))
 }

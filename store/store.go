@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	npac "github.com/opennpac/npac"
@@ -41,6 +42,11 @@ type Dialect struct {
 	// IsRetryable reports whether err is a serialization failure or
 	// deadlock that a retry of the whole transaction may clear.
 	IsRetryable func(error) bool
+	// CacheStatements has the store keep prepared statements for reuse.
+	// Only for a driver that does not cache them itself and whose pool
+	// never runs out of connections: preparing takes a connection of its
+	// own while the transaction holds one.
+	CacheStatements bool
 }
 
 // Store implements the npac service interfaces.
@@ -51,6 +57,10 @@ type Store struct {
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	log *slog.Logger
+	// stmts caches prepared statements by query text; a transaction binds
+	// them to its connection, which re-prepares only on first use there.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 }
 
 // New returns a Store over db. Call Migrate before use.
@@ -58,7 +68,7 @@ func New(db *sql.DB, d Dialect, m *lifecycle.Machine, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{db: db, d: d, machine: m, Now: time.Now, log: log}
+	return &Store{db: db, d: d, machine: m, Now: time.Now, log: log, stmts: map[string]*sql.Stmt{}}
 }
 
 // DB returns the underlying database handle.
@@ -71,7 +81,39 @@ func (s *Store) Dialect() Dialect { return s.d }
 func (s *Store) Machine() *lifecycle.Machine { return s.machine }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	s.stmtMu.Unlock()
+	return s.db.Close()
+}
+
+// stmt returns the prepared statement of a query written with ? marks. The
+// lock is not held while preparing, so two callers may prepare the same
+// query once each; the second keeps the first's.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	st, ok := s.stmts[query]
+	s.stmtMu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if prev, ok := s.stmts[query]; ok {
+		st.Close()
+		return prev, nil
+	}
+	s.stmts[query] = st
+	return st, nil
+}
 
 // Ping checks the database answers; /readyz uses it.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -177,16 +219,48 @@ type tx struct {
 	actor *npac.Actor
 }
 
+// prepared binds the cached statement of query to the transaction.
+func (t *tx) prepared(query string) (*sql.Stmt, error) {
+	st, err := t.s.stmt(t.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return t.StmtContext(t.ctx, st), nil
+}
+
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
-	return t.ExecContext(t.ctx, t.s.q(query), args...)
+	if !t.s.d.CacheStatements {
+		return t.ExecContext(t.ctx, t.s.q(query), args...)
+	}
+	st, err := t.prepared(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
-	return t.QueryContext(t.ctx, t.s.q(query), args...)
+	if !t.s.d.CacheStatements {
+		return t.QueryContext(t.ctx, t.s.q(query), args...)
+	}
+	st, err := t.prepared(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
 }
 
+// row runs a query expected to return one row. A failure to prepare shows
+// up as the row's Scan error.
 func (t *tx) row(query string, args ...any) *sql.Row {
-	return t.QueryRowContext(t.ctx, t.s.q(query), args...)
+	if !t.s.d.CacheStatements {
+		return t.QueryRowContext(t.ctx, t.s.q(query), args...)
+	}
+	st, err := t.prepared(query)
+	if err != nil {
+		return t.QueryRowContext(t.ctx, t.s.q(query), args...)
+	}
+	return st.QueryRowContext(t.ctx, args...)
 }
 
 // maxAttempts bounds retries of a transaction that lost a race.
@@ -221,6 +295,14 @@ func (s *Store) tryTx(ctx context.Context, actor *npac.Actor, fn func(*tx) error
 		return fmt.Errorf("begin: %w", err)
 	}
 	t := &tx{Tx: stx, s: s, ctx: ctx, now: s.Now().UTC(), actor: actor}
+	defer func() {
+		// A panic must not leave the transaction (and SQLite's write lock)
+		// held.
+		if p := recover(); p != nil {
+			stx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(t); err != nil {
 		stx.Rollback()
 		return err

@@ -74,9 +74,9 @@ func (t *tx) insertSV(sv *npac.SV) error {
 	if err != nil {
 		return fmt.Errorf("sv data: %w", err)
 	}
-	err = t.row(`INSERT INTO svs (tn, npanxx, status, slot, old_spid, new_spid, lrn, region, due_date, updated_at, version, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		string(sv.TN), string(sv.TN.NPANXX()), string(sv.Status), slotArg(sv.Slot), string(sv.OldSPID), string(sv.NewSPID),
+	err = t.row(`INSERT INTO svs (tn, status, slot, old_spid, new_spid, lrn, region, due_date, updated_at, version, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		string(sv.TN), string(sv.Status), slotArg(sv.Slot), string(sv.OldSPID), string(sv.NewSPID),
 		string(sv.LRN), string(sv.Region), micros(sv.DueDate), micros(sv.UpdatedAt), sv.Version, string(data)).Scan(&sv.ID)
 	if err != nil {
 		if t.s.d.IsUnique(err) {
@@ -203,6 +203,9 @@ func (t *tx) clearTimers(svID int64, kinds []npac.TimerKind) error {
 
 // CreateSV implements npac.SVService.
 func (s *Store) CreateSV(ctx context.Context, in npac.SVCreate) (*npac.SV, error) {
+	if in.TN == "" {
+		return nil, npac.Errorf(npac.EINVALID, "A create names the TN to port.")
+	}
 	if err := normalizeCreate(&in); err != nil {
 		return nil, err
 	}
@@ -219,6 +222,11 @@ func (s *Store) CreateSV(ctx context.Context, in npac.SVCreate) (*npac.SV, error
 // TN or the database.
 func normalizeCreate(in *npac.SVCreate) error {
 	var err error
+	if in.TN != "" {
+		if in.TN, err = npac.ParseTN(string(in.TN)); err != nil {
+			return err
+		}
+	}
 	if in.NewSPID, err = npac.ParseSPID(string(in.NewSPID)); err != nil {
 		return npac.Errorf(npac.EINVALID, "new_spid: %s", npac.ErrorMessage(err))
 	}
@@ -281,8 +289,8 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 			in.TN, code.NPANXX, code.Portable, code.EffectiveDate.Format("2006-01-02"))
 	}
 	for _, sp := range []npac.SPID{in.NewSPID, in.OldSPID} {
-		if _, err := t.provider(sp); err != nil {
-			return nil, npac.Errorf(npac.ENOTFOUND, "Provider %s is not registered in the NPAC.", sp)
+		if err := t.providerExists(sp); err != nil {
+			return nil, err
 		}
 	}
 	active, err := t.svInSlot(in.TN, npac.SlotActive)
@@ -418,30 +426,39 @@ func (s *Store) SVs(ctx context.Context, f npac.SVFilter) ([]*npac.SV, error) {
 		}
 		conds = append(conds, "(old_spid = ? OR new_spid = ?)")
 		args = append(args, string(f.SPID), string(f.SPID))
-	} else if !a.IsAdmin() && f.TN == "" {
-		var mine []string
+	}
+	if !a.IsAdmin() {
+		// Parties see their ports; with a TN, everyone also sees the SVs
+		// whose routing is public.
+		var mine []any
 		for _, g := range a.User.Grants {
 			mine = append(mine, string(g.SPID))
 		}
 		for c := range a.Bureau {
 			mine = append(mine, string(c))
 		}
-		if len(mine) == 0 {
-			return []*npac.SV{}, nil
+		var vis []string
+		if len(mine) > 0 {
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(mine)), ", ")
+			vis = append(vis, "old_spid IN ("+marks+")", "new_spid IN ("+marks+")")
+			args = append(append(args, mine...), mine...)
 		}
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(mine)), ", ")
-		conds = append(conds, "(old_spid IN ("+marks+") OR new_spid IN ("+marks+"))")
-		for range 2 {
-			for _, m := range mine {
-				args = append(args, m)
+		if f.TN != "" {
+			vis = append(vis, "status IN (?, ?, ?, ?)")
+			for _, st := range publicStatuses {
+				args = append(args, string(st))
 			}
 		}
+		if len(vis) == 0 {
+			return []*npac.SV{}, nil
+		}
+		conds = append(conds, "("+strings.Join(vis, " OR ")+")")
 	}
 	if f.AfterID > 0 {
 		conds = append(conds, "id > ?")
 		args = append(args, f.AfterID)
 	}
-	query := `SELECT `+svCols+` FROM svs`
+	query := `SELECT ` + svCols + ` FROM svs`
 	if len(conds) > 0 {
 		query += " WHERE " + strings.Join(conds, " AND ")
 	}
@@ -457,9 +474,7 @@ func (s *Store) SVs(ctx context.Context, f npac.SVFilter) ([]*npac.SV, error) {
 		if err != nil {
 			return nil, err
 		}
-		if visible(a, sv) {
-			out = append(out, sv)
-		}
+		out = append(out, sv)
 	}
 	return out, rows.Err()
 }
@@ -533,7 +548,13 @@ func checkRange(tns []npac.TN) error {
 		return npac.Errorf(npac.ETOOLARGE, "A range request names at most %d TNs; this one names %d. Split it.", npac.MaxRange, len(tns))
 	}
 	seen := make(map[npac.TN]bool, len(tns))
-	for _, tn := range tns {
+	for i, tn := range tns {
+		valid, err := npac.ParseTN(string(tn))
+		if err != nil {
+			return npac.Errorf(npac.EINVALID, "TN %d of the range: %s", i+1, npac.ErrorMessage(err))
+		}
+		tn = valid
+		tns[i] = tn
 		if seen[tn] {
 			return npac.Errorf(npac.EINVALID, "TN %s appears twice in the range request.", tn)
 		}

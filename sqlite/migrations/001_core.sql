@@ -1,5 +1,7 @@
 -- Core schema of the NPAC registry. Times are microseconds since the Unix
 -- epoch, UTC, in both dialects so that comparisons and ordering agree.
+-- Tables with a natural key are WITHOUT ROWID: one B-tree instead of two,
+-- so each write touches fewer pages.
 CREATE TABLE providers (
 	spid       TEXT PRIMARY KEY,
 	name       TEXT NOT NULL,
@@ -7,13 +9,13 @@ CREATE TABLE providers (
 	data       TEXT NOT NULL,
 	created_at INTEGER NOT NULL,
 	updated_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE bureau_authorizations (
 	client_spid TEXT NOT NULL REFERENCES providers(spid),
 	bureau_spid TEXT NOT NULL,
 	PRIMARY KEY (client_spid, bureau_spid)
-);
+) WITHOUT ROWID;
 CREATE INDEX bureau_authorizations_bureau ON bureau_authorizations(bureau_spid);
 
 CREATE TABLE users (
@@ -42,7 +44,7 @@ CREATE TABLE npanxx (
 	portable       INTEGER NOT NULL,
 	created_at     INTEGER NOT NULL,
 	updated_at     INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX npanxx_spid ON npanxx(spid);
 
 CREATE TABLE lrns (
@@ -50,13 +52,12 @@ CREATE TABLE lrns (
 	spid       TEXT NOT NULL REFERENCES providers(spid),
 	region     TEXT NOT NULL,
 	created_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX lrns_spid ON lrns(spid);
 
 CREATE TABLE svs (
 	id         INTEGER PRIMARY KEY,
 	tn         TEXT NOT NULL,
-	npanxx     TEXT NOT NULL,
 	status     TEXT NOT NULL,
 	slot       TEXT,
 	old_spid   TEXT NOT NULL,
@@ -73,7 +74,6 @@ CREATE UNIQUE INDEX svs_tn_slot ON svs(tn, slot);
 CREATE INDEX svs_old_spid ON svs(old_spid, id);
 CREATE INDEX svs_new_spid ON svs(new_spid, id);
 CREATE INDEX svs_lrn_live ON svs(lrn) WHERE slot IS NOT NULL;
-CREATE INDEX svs_npanxx_live ON svs(npanxx) WHERE slot IS NOT NULL;
 
 CREATE TABLE timers (
 	id       INTEGER PRIMARY KEY,
@@ -88,7 +88,7 @@ CREATE INDEX timers_sv ON timers(sv_id) WHERE fired_at IS NULL;
 CREATE TABLE notify_seq (
 	spid TEXT PRIMARY KEY,
 	last INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE notifications (
 	spid       TEXT NOT NULL,
@@ -98,7 +98,7 @@ CREATE TABLE notifications (
 	data       TEXT NOT NULL,
 	created_at INTEGER NOT NULL,
 	PRIMARY KEY (spid, seq)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE audit (
 	id        INTEGER PRIMARY KEY,
@@ -122,4 +122,4 @@ CREATE TABLE idempotency (
 	result      TEXT NOT NULL,
 	created_at  INTEGER NOT NULL,
 	PRIMARY KEY (user_id, key)
-);
+) WITHOUT ROWID;
