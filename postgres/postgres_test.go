@@ -101,3 +101,5 @@ var backend = storetest.Backend{
 func TestConformance(t *testing.T) { storetest.Run(t, backend) }
 
 func BenchmarkPortCycle(b *testing.B) { storetest.BenchmarkPortCycle(b, backend) }
+
+func BenchmarkPortCycleParallel(b *testing.B) { storetest.BenchmarkPortCycleParallel(b, backend) }

@@ -29,6 +29,7 @@ func Dialect() store.Dialect {
 		Name:            "sqlite",
 		Migrations:      m,
 		CacheStatements: true,
+		GroupCommit:     true,
 		IsUnique: func(err error) bool {
 			var e *sqlite.Error
 			return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -49,7 +50,7 @@ func Open(dir string, m *lifecycle.Machine, log *slog.Logger) (*store.Store, err
 		return nil, fmt.Errorf("sqlite: data directory: %w", err)
 	}
 	dsn := "file:" + filepath.Join(dir, "npac.db") +
-		"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+		"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)

@@ -47,6 +47,10 @@ type Dialect struct {
 	// never runs out of connections: preparing takes a connection of its
 	// own while the transaction holds one.
 	CacheStatements bool
+	// GroupCommit runs write transactions on one writer goroutine that
+	// commits concurrent calls together (see group.go). For databases
+	// with a single writer.
+	GroupCommit bool
 }
 
 // Store implements the npac service interfaces.
@@ -61,6 +65,10 @@ type Store struct {
 	// them to its connection, which re-prepares only on first use there.
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+	// The group-commit writer (GroupCommit dialects).
+	quitOnce         sync.Once
+	jobs             chan *job
+	quit, writerDone chan struct{}
 }
 
 // New returns a Store over db. Call Migrate before use.
@@ -68,7 +76,11 @@ func New(db *sql.DB, d Dialect, m *lifecycle.Machine, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{db: db, d: d, machine: m, Now: time.Now, log: log, stmts: map[string]*sql.Stmt{}}
+	s := &Store{db: db, d: d, machine: m, Now: time.Now, log: log, stmts: map[string]*sql.Stmt{}}
+	if d.GroupCommit {
+		s.startWriter()
+	}
+	return s
 }
 
 // DB returns the underlying database handle.
@@ -80,8 +92,9 @@ func (s *Store) Dialect() Dialect { return s.d }
 // Machine returns the lifecycle rules the store applies.
 func (s *Store) Machine() *lifecycle.Machine { return s.machine }
 
-// Close closes the database.
+// Close stops the writer and closes the database.
 func (s *Store) Close() error {
+	s.stopWriter()
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
 		st.Close()
@@ -269,13 +282,22 @@ const maxAttempts = 5
 // errRetry asks inTx to run the function again in a new transaction.
 var errRetry = errors.New("store: retry transaction")
 
-// inTx runs fn in a transaction, retrying when the database reports a
-// serialization failure or deadlock, or fn asks for a retry.
+// inTx runs fn in a transaction as the actor of ctx: through the
+// group-commit writer for GroupCommit dialects, else directly.
 func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
 	actor := npac.ActorFrom(ctx)
 	if actor == nil {
 		return npac.Errorf(npac.EUNAUTHORIZED, "Sign in with an API token.")
 	}
+	if s.d.GroupCommit {
+		return s.submit(ctx, actor, fn)
+	}
+	return s.runTx(ctx, actor, fn)
+}
+
+// runTx runs fn in its own transaction, retrying when the database reports
+// a serialization failure or deadlock, or fn asks for a retry.
+func (s *Store) runTx(ctx context.Context, actor *npac.Actor, fn func(*tx) error) error {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = s.tryTx(ctx, actor, fn)
@@ -289,7 +311,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
 	return err
 }
 
-func (s *Store) tryTx(ctx context.Context, actor *npac.Actor, fn func(*tx) error) error {
+func (s *Store) tryTx(ctx context.Context, actor *npac.Actor, fn func(*tx) error) (err error) {
 	stx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -297,10 +319,11 @@ func (s *Store) tryTx(ctx context.Context, actor *npac.Actor, fn func(*tx) error
 	t := &tx{Tx: stx, s: s, ctx: ctx, now: s.Now().UTC(), actor: actor}
 	defer func() {
 		// A panic must not leave the transaction (and SQLite's write lock)
-		// held.
+		// held, nor stop the group-commit writer.
 		if p := recover(); p != nil {
 			stx.Rollback()
-			panic(p)
+			s.log.Error("panic in a store call", "panic", p)
+			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
 	if err := fn(t); err != nil {

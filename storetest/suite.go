@@ -317,8 +317,14 @@ func testInvalidWritesNothing(t *testing.T, b Backend) {
 	lrn := npac.LRN("2125560000")
 	bad := []func() error{
 		func() error { _, err := w.S.CreateSV(w.B, NewCreate(TN(6), SPA, SPB, LRNC)); return err },
-		func() error { _, err := w.S.Act(w.A, sv.ID, npac.Action{Kind: npac.ActConflict, CauseCode: 49}); return err },
-		func() error { _, err := w.S.Act(w.B, sv.ID, npac.Action{Kind: npac.ActModify, Modify: &npac.SVModify{LRN: &lrn}}); return err },
+		func() error {
+			_, err := w.S.Act(w.A, sv.ID, npac.Action{Kind: npac.ActConflict, CauseCode: 49})
+			return err
+		},
+		func() error {
+			_, err := w.S.Act(w.B, sv.ID, npac.Action{Kind: npac.ActModify, Modify: &npac.SVModify{LRN: &lrn}})
+			return err
+		},
 		func() error {
 			_, err := w.S.CreateRange(w.B, NewCreate("", SPA, SPB, LRNB), []npac.TN{TN(7), TN(7)})
 			return err
