@@ -69,6 +69,8 @@ type Tunables struct {
 	// from local midnight in the region's time zone.
 	BusinessStart time.Duration `json:"business_start"`
 	BusinessEnd   time.Duration `json:"business_end"`
+	// Weekends makes Saturday and Sunday business days.
+	Weekends bool `json:"weekends"`
 	// ConflictExpiration is how long (calendar time) an SV may stay in
 	// conflict before it is canceled.
 	ConflictExpiration time.Duration `json:"conflict_expiration"`

@@ -86,6 +86,9 @@ type Calendar struct {
 	// Holidays are the non-business weekdays; it may be nil, in which case
 	// only weekends are non-business days.
 	Holidays Holidays
+	// Weekends makes Saturday and Sunday business days too (holidays still
+	// are not): a seven-day calendar for round-the-clock operations.
+	Weekends bool
 }
 
 // New returns a Calendar for loc with business hours from start to end on
@@ -105,12 +108,14 @@ func New(loc *time.Location, start, end time.Duration, h Holidays) (*Calendar, e
 	return &Calendar{Location: loc, Start: start, End: end, Holidays: h}, nil
 }
 
-// IsBusinessDay reports whether d is a business day: Monday to Friday and
-// not a holiday.
+// IsBusinessDay reports whether d is a business day: Monday to Friday (or
+// any day, with Weekends) and not a holiday.
 func (c *Calendar) IsBusinessDay(d Date) bool {
 	switch d.weekday() {
 	case time.Saturday, time.Sunday:
-		return false
+		if !c.Weekends {
+			return false
+		}
 	}
 	if c.Holidays == nil {
 		return true

@@ -522,3 +522,29 @@ func TestT1WithOPMHolidays(t *testing.T) {
 		})
 	}
 }
+
+func TestWeekends(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := calendar.New(ny, 0, 24*time.Hour, calendar.List{{Year: 2026, Month: time.November, Day: 26}: "Thanksgiving Day"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Weekends = true
+	sat := calendar.Date{Year: 2026, Month: time.November, Day: 21}
+	if !c.IsBusinessDay(sat) {
+		t.Errorf("with Weekends, got %v not a business day, want one", sat)
+	}
+	if c.IsBusinessDay(calendar.Date{Year: 2026, Month: time.November, Day: 26}) {
+		t.Error("with Weekends, a holiday is still not a business day")
+	}
+	from := time.Date(2026, 11, 21, 10, 0, 0, 0, ny)
+	if got, want := c.Add(from, 3*time.Second), from.Add(3*time.Second); !got.Equal(want) {
+		t.Errorf("Add 3s on a Saturday: got %v, want %v", got, want)
+	}
+	if got, want := c.Add(time.Date(2026, 11, 25, 23, 0, 0, 0, ny), 2*time.Hour), time.Date(2026, 11, 27, 1, 0, 0, 0, ny); !got.Equal(want) {
+		t.Errorf("Add across a holiday: got %v, want %v", got, want)
+	}
+}

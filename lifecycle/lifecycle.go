@@ -82,7 +82,7 @@ type Machine struct {
 
 // New returns a Machine whose calendars count business hours from
 // t.BusinessStart to t.BusinessEnd in each region's time zone, skipping
-// weekends and the holidays h.
+// weekends (unless t.Weekends) and the holidays h.
 func New(t npac.Tunables, h calendar.Holidays) (*Machine, error) {
 	cals := map[npac.Region]*calendar.Calendar{}
 	for _, ri := range npac.Regions {
@@ -94,6 +94,7 @@ func New(t npac.Tunables, h calendar.Holidays) (*Machine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("lifecycle: calendar: %w", err)
 		}
+		c.Weekends = t.Weekends
 		cals[ri.Code] = c
 	}
 	for _, tt := range []npac.TimerType{npac.TimerShort, npac.TimerMedium, npac.TimerLong} {

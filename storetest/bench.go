@@ -13,9 +13,9 @@ import (
 // 450,000 numbers, so no number ports twice in any run of realistic length.
 const benchCodes = 45
 
-// benchWorld seeds a world with the benchmark's codes and sets the clock
+// BenchWorld seeds a world with the benchmark's codes and sets the clock
 // on the due date.
-func benchWorld(b *testing.B, be Backend) *World {
+func BenchWorld(b *testing.B, be Backend) *World {
 	w := NewWorld(b, be.Open)
 	for i := 2; i < benchCodes; i++ {
 		c := npac.CodeRecord{NPANXX: npac.NPANXX(fmt.Sprintf("2125%02d", 55+i)), SPID: SPA, Region: npac.Northeast, Portable: true,
@@ -28,16 +28,26 @@ func benchWorld(b *testing.B, be Backend) *World {
 	return w
 }
 
+// BenchPort names the i-th port of a benchmark: the TN and who ports it
+// where. Numbers past the benchmark's range port back the other way, so
+// any b.N works.
+func BenchPort(i int) (tn npac.TN, old, new npac.SPID, lrn npac.LRN) {
+	n := i % (benchCodes * 10000)
+	tn = npac.TN(fmt.Sprintf("2125%02d%04d", 55+n/10000, n%10000))
+	if (i/(benchCodes*10000))%2 == 1 {
+		return tn, SPB, SPA, LRNA
+	}
+	return tn, SPA, SPB, LRNB
+}
+
 // cycle runs the i-th port cycle: the new SP's create, the old SP's
 // concurring create and the activation, each its own service call with
-// its audit records, timers and notifications. Numbers past the
-// benchmark's range port back the other way, so any b.N works.
+// its audit records, timers and notifications.
 func (w *World) cycle(b *testing.B, i int) {
-	n := i % (benchCodes * 10000)
-	tn := npac.TN(fmt.Sprintf("2125%02d%04d", 55+n/10000, n%10000))
-	old, newSP, lrn, ctxNew, ctxOld := SPA, SPB, LRNB, w.B, w.A
-	if (i/(benchCodes*10000))%2 == 1 {
-		old, newSP, lrn, ctxNew, ctxOld = SPB, SPA, LRNA, w.A, w.B
+	tn, old, newSP, lrn := BenchPort(i)
+	ctxNew, ctxOld := w.B, w.A
+	if newSP == SPA {
+		ctxNew, ctxOld = w.A, w.B
 	}
 	sv, err := w.S.CreateSV(ctxNew, NewCreate(tn, old, newSP, lrn))
 	if err != nil {
@@ -54,7 +64,7 @@ func (w *World) cycle(b *testing.B, i int) {
 // BenchmarkPortCycle measures full port cycles through the service layer,
 // one after another from a single client, and reports cycles/s.
 func BenchmarkPortCycle(b *testing.B, be Backend) {
-	w := benchWorld(b, be)
+	w := BenchWorld(b, be)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -66,7 +76,7 @@ func BenchmarkPortCycle(b *testing.B, be Backend) {
 // BenchmarkPortCycleParallel measures port cycles from many clients at
 // once (16 per CPU), as a server sees them, and reports cycles/s.
 func BenchmarkPortCycleParallel(b *testing.B, be Backend) {
-	w := benchWorld(b, be)
+	w := BenchWorld(b, be)
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.SetParallelism(16)

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	npac "github.com/opennpac/npac"
+	"github.com/opennpac/npac/store"
+)
+
+// demoCodes holds six real Ottawa central office codes, copied verbatim
+// from CNAC's COCodeStatus_ALL.csv of 2024-10-10 (../shared/data/cnac-co-codes,
+// see its SOURCE.md). Their holders' OCNs serve as the demo SPIDs.
+//
+//go:embed demo_codes.csv
+var demoCodes []byte
+
+// demoProvider is a provider of the demo world, keyed by OCN.
+type demoProvider struct {
+	spid npac.SPID
+	name string
+	typ  npac.ProviderType
+	user string
+	lrn  npac.LRN
+}
+
+var demoProviders = []demoProvider{
+	{"8051", "Bell Canada", npac.ProviderWireline, "bell-soa", "6132210000"},
+	{"8821", "Rogers Communications Canada Inc. (Wireless)", npac.ProviderWireless, "rogers-soa", "6132180000"},
+	{"8303", "TELUS Mobility", npac.ProviderWireless, "telus-soa", "6132230000"},
+}
+
+// seedDemo registers the demo world through the services, as an
+// administrator would, and prints how to use it.
+func seedDemo(ctx context.Context, s *store.Store, url string, admin *npac.Token, out io.Writer) error {
+	if admin == nil {
+		return fmt.Errorf("the database already has users; run the demo on a fresh database (leave out --data)")
+	}
+	a, err := s.Authenticate(ctx, admin.Secret)
+	if err != nil {
+		return err
+	}
+	actx := npac.NewContext(ctx, a)
+	for _, p := range demoProviders {
+		if err := s.CreateProvider(actx, &npac.Provider{SPID: p.spid, Name: p.name, Type: p.typ, Regions: []npac.Region{npac.Canada},
+			Contacts: []npac.Contact{{Kind: "porting", Name: p.name + " porting desk"}}}); err != nil {
+			return err
+		}
+	}
+	rows, err := csv.NewReader(bytes.NewReader(demoCodes)).ReadAll()
+	if err != nil {
+		return fmt.Errorf("demo codes: %w", err)
+	}
+	codes := map[npac.SPID][]string{}
+	for _, r := range rows[1:] {
+		c := npac.CodeRecord{NPANXX: npac.NPANXX(r[0] + r[1]), SPID: npac.SPID(r[6]), Region: npac.Canada, Portable: true,
+			EffectiveDate: time.Date(2024, 10, 10, 0, 0, 0, 0, time.UTC)}
+		if err := s.CreateCode(actx, &c); err != nil {
+			return err
+		}
+		codes[c.SPID] = append(codes[c.SPID], r[0]+"-"+r[1])
+	}
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(out, "OpenNPAC demo at %s (a fresh database, discarded at exit)\n\n", url)
+	fmt.Fprintln(tw, "SPID\tPROVIDER\tCODES\tLRN\tUSER\tTOKEN (shown once)")
+	tokens := map[string]string{}
+	for _, p := range demoProviders {
+		if err := s.CreateLRN(actx, &npac.LRNRecord{LRN: p.lrn, SPID: p.spid, Region: npac.Canada}); err != nil {
+			return err
+		}
+		tok, err := s.CreateUser(actx, &npac.User{Name: p.user, Grants: []npac.Grant{{Role: npac.RoleSOA, SPID: p.spid}}})
+		if err != nil {
+			return err
+		}
+		tokens[p.user] = tok.Secret
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.spid, p.name, strings.Join(codes[p.spid], " "), p.lrn, p.user, tok.Secret)
+	}
+	fmt.Fprintf(tw, "\t\t\t\tadmin\t%s\n", admin.Secret)
+	tw.Flush()
+	today := time.Now().UTC().Format("2006-01-02")
+	fmt.Fprintf(out, `
+Port 613-221-0100 from Bell (8051) to Rogers (8821), in another terminal:
+
+  export NPAC_URL=%s
+  NPAC_TOKEN=%s go run ./cmd/npac sv create --tn 6132210100 --old-spid 8051 --new-spid 8821 --lrn 6132180000 --due %s
+  NPAC_TOKEN=%s go run ./cmd/npac sv concur --tn 6132210100 --old-spid 8051 --new-spid 8821 --due %s
+  NPAC_TOKEN=%s go run ./cmd/npac sv activate <id printed by create>
+
+`, url, tokens["rogers-soa"], today, tokens["bell-soa"], today, tokens["rogers-soa"])
+	return nil
+}
