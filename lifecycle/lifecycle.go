@@ -7,6 +7,7 @@ package lifecycle
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	npac "github.com/opennpac/npac"
@@ -160,7 +161,15 @@ func need(sv *npac.SV, side, want npac.Side, what string) error {
 
 // wrongStatus is the refusal for an action the status does not allow.
 func wrongStatus(sv *npac.SV, what string, allowed ...npac.Status) error {
-	return npac.Errorf(npac.ESVWrongStatus, "%s is %s; it can be %s only when %v.", ref(sv), sv.Status, what, allowed)
+	names := make([]string, len(allowed))
+	for i, st := range allowed {
+		names[i] = string(st)
+	}
+	list := strings.Join(names, ", ")
+	if n := len(names); n > 1 {
+		list = strings.Join(names[:n-1], ", ") + " or " + names[n-1]
+	}
+	return npac.Errorf(npac.ESVWrongStatus, "%s is %s; it can be %s only when %s.", ref(sv), sv.Status, what, list)
 }
 
 // ValidCause reports whether c is a conflict cause code a provider may give.
