@@ -667,7 +667,10 @@ func applyRouting(sv *npac.SV, md *npac.SVModify) error {
 			*dst = nil // an empty pair removes it
 			return
 		}
-		*dst = src
+		// A copy: validation canonicalizes it, and a range applies one
+		// modify to many SVs at once.
+		c := *src
+		*dst = &c
 	}
 	if md.LRN != nil {
 		r.LRN = *md.LRN

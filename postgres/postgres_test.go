@@ -103,3 +103,5 @@ func TestConformance(t *testing.T) { storetest.Run(t, backend) }
 func BenchmarkPortCycle(b *testing.B) { storetest.BenchmarkPortCycle(b, backend) }
 
 func BenchmarkPortCycleParallel(b *testing.B) { storetest.BenchmarkPortCycleParallel(b, backend) }
+
+func BenchmarkRangeCreate(b *testing.B) { storetest.BenchmarkRangeCreate(b, backend) }

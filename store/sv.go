@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	npac "github.com/opennpac/npac"
 	"github.com/opennpac/npac/lifecycle"
@@ -574,7 +576,7 @@ func (s *Store) CreateRange(ctx context.Context, in npac.SVCreate, tns []npac.TN
 		return nil, err
 	}
 	out := make([]npac.RangeResult, len(tns))
-	for i, tn := range tns {
+	err := eachTN(ctx, tns, func(i int, tn npac.TN) error {
 		one := in
 		one.TN = tn
 		key := ""
@@ -587,12 +589,10 @@ func (s *Store) CreateRange(ctx context.Context, in npac.SVCreate, tns []npac.TN
 			out[i].SV, err = t.createOne(one, key)
 			return err
 		})
-		if fatal := rangeErr(ctx, err); fatal != nil {
-			return nil, fatal
-		}
-		if e := asError(err); e != nil {
-			out[i].Error, out[i].SV = e, nil
-		}
+		return settle(ctx, &out[i], err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -608,7 +608,7 @@ func (s *Store) ActRange(ctx context.Context, tns []npac.TN, a npac.Action) ([]n
 		return nil, err
 	}
 	out := make([]npac.RangeResult, len(tns))
-	for i, tn := range tns {
+	err := eachTN(ctx, tns, func(i int, tn npac.TN) error {
 		out[i].TN = tn
 		err := s.inTx(ctx, func(t *tx) error {
 			slots := []npac.Slot{npac.SlotPending}
@@ -634,14 +634,63 @@ func (s *Store) ActRange(ctx context.Context, tns []npac.TN, a npac.Action) ([]n
 			out[i].SV, err = t.actOn(sv, a)
 			return err
 		})
-		if fatal := rangeErr(ctx, err); fatal != nil {
-			return nil, fatal
-		}
-		if e := asError(err); e != nil {
-			out[i].Error, out[i].SV = e, nil
-		}
+		return settle(ctx, &out[i], err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// rangeWorkers is how many TNs of a range are in flight at once: enough
+// for group commit to batch them, few enough not to crowd out other
+// requests.
+const rangeWorkers = 16
+
+// eachTN calls fn for every TN on a pool of workers and returns the first
+// error fn returns; TNs not started by then are skipped.
+func eachTN(ctx context.Context, tns []npac.TN, fn func(i int, tn npac.TN) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	for w := 0; w < min(rangeWorkers, len(tns)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(tns) {
+					return
+				}
+				if err := fn(i, tns[i]); err != nil {
+					once.Do(func() { first = err; cancel() })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return first
+}
+
+// settle records a TN's outcome in its result and returns the error that
+// must stop the whole range, if any.
+func settle(ctx context.Context, r *npac.RangeResult, err error) error {
+	if fatal := rangeErr(ctx, err); fatal != nil {
+		return fatal
+	}
+	if e := asError(err); e != nil {
+		r.Error, r.SV = e, nil
+	}
+	return nil
 }
 
 // rangeErr returns the errors that stop a whole range: internal faults and

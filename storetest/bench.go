@@ -88,3 +88,26 @@ func BenchmarkPortCycleParallel(b *testing.B, be Backend) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cycles/s")
 }
+
+// BenchmarkRangeCreate measures range creates of 1,000 TNs (the new SP's
+// side), reporting TNs/s.
+func BenchmarkRangeCreate(b *testing.B, be Backend) {
+	w := BenchWorld(b, be)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tns := make([]npac.TN, 1000)
+		for j := range tns {
+			tns[j], _, _, _ = BenchPort(i*1000 + j)
+		}
+		res, err := w.S.CreateRange(w.B, NewCreate("", SPA, SPB, LRNB), tns)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Error != nil {
+				b.Fatalf("%s: %v", r.TN, r.Error)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "TNs/s")
+}

@@ -45,6 +45,7 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"ConcurrentConcur", testConcurrentConcur},
 		{"Range", testRange},
+		{"RangeModify", testRangeModify},
 		{"Idempotency", testIdempotency},
 		{"Cancel", testCancel},
 		{"Disconnect", testDisconnect},
@@ -878,5 +879,32 @@ func testAudit(t *testing.T, b Backend) {
 	all, err := w.S.Audit(w.Admin, npac.AuditFilter{Entity: "provider"})
 	if err != nil || len(all) != 4 {
 		t.Errorf("provider audit records: got %d (%v), want 4", len(all), err)
+	}
+}
+
+// testRangeModify modifies many SVs at once with one signaling point pair:
+// each SV gets its own canonical copy.
+func testRangeModify(t *testing.T, b Backend) {
+	w := NewWorld(t, b.Open)
+	var tns []npac.TN
+	for i := 300; i < 340; i++ {
+		tns = append(tns, TN(i))
+	}
+	if _, err := w.S.CreateRange(w.B, NewCreate("", SPA, SPB, LRNB), tns); err != nil {
+		t.Fatal(err)
+	}
+	ssn := 7
+	res, err := w.S.ActRange(w.B, tns, npac.Action{Kind: npac.ActModify, Modify: &npac.SVModify{CNAM: &npac.SignalingPoint{DPC: "1.2.3", SSN: &ssn}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Error != nil || r.SV.CNAM == nil || r.SV.CNAM.DPC != "001-002-003" || *r.SV.CNAM.SSN != 7 {
+			t.Fatalf("%s: got %+v / %v, want CNAM 001-002-003/7", r.TN, r.SV, r.Error)
+		}
+	}
+	got, err := w.S.SVs(w.B, npac.SVFilter{TN: TN(339)})
+	if err != nil || len(got) != 1 || got[0].CNAM == nil || got[0].CNAM.DPC != "001-002-003" {
+		t.Fatalf("stored CNAM of %s: got %+v (%v)", TN(339), got, err)
 	}
 }
