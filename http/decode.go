@@ -264,6 +264,21 @@ func queryAfterID(r *http.Request) (int64, error) {
 	return n, nil
 }
 
+// queryIDPage reads the spid, after and limit parameters of a list paged
+// by integer ID, such as the SVs or the audit trail.
+func queryIDPage(r *http.Request) (spid npac.SPID, afterID int64, limit int, err error) {
+	if spid, err = querySPID(r, "spid"); err != nil {
+		return "", 0, 0, err
+	}
+	if afterID, err = queryAfterID(r); err != nil {
+		return "", 0, 0, err
+	}
+	if limit, err = queryLimit(r); err != nil {
+		return "", 0, 0, err
+	}
+	return spid, afterID, limit, nil
+}
+
 // querySPID reads an optional SPID parameter.
 func querySPID(r *http.Request, name string) (npac.SPID, error) {
 	s := r.URL.Query().Get(name)

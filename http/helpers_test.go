@@ -19,32 +19,15 @@ import (
 	"github.com/opennpac/npac/lifecycle"
 	"github.com/opennpac/npac/sqlite"
 	"github.com/opennpac/npac/store"
+	"github.com/opennpac/npac/storetest"
 )
-
-// clock is a settable fake clock, safe to read from server goroutines.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 // env is a real server on 127.0.0.1 over a real SQLite store.
 type env struct {
 	t     *testing.T
 	url   string
 	st    *store.Store
-	clock *clock
+	clock *storetest.Clock
 	admin string // the admin's token
 	logs  *syncBuffer
 }
@@ -85,7 +68,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	c := &clock{now: start}
+	c := &storetest.Clock{}
+	c.Set(start)
 	st.Now = c.Now
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)

@@ -6,25 +6,46 @@ import (
 	npac "github.com/opennpac/npac"
 )
 
-func (s *Server) listCodes(w http.ResponseWriter, r *http.Request) error {
+// networkFilter is the query of a list of NPA-NXXs or LRNs, whose keys
+// are of type K: the fields of npac.CodeFilter and npac.LRNFilter, which
+// it converts to.
+type networkFilter[K ~string] struct {
+	SPID   npac.SPID
+	Region npac.Region
+	After  K
+	Limit  int
+}
+
+// queryNetworkFilter reads the spid, region, after and limit parameters of
+// a list of NPA-NXXs or LRNs; parseAfter parses after, a key of the list.
+func queryNetworkFilter[K ~string](r *http.Request, parseAfter func(string) (K, error)) (networkFilter[K], error) {
 	var (
-		f   npac.CodeFilter
+		f   networkFilter[K]
 		err error
 	)
 	if f.SPID, err = querySPID(r, "spid"); err != nil {
-		return err
+		return f, err
 	}
 	if f.Region, err = queryRegion(r); err != nil {
-		return err
+		return f, err
 	}
 	if after := r.URL.Query().Get("after"); after != "" {
-		if f.After, err = npac.ParseNPANXX(after); err != nil {
-			return err
+		if f.After, err = parseAfter(after); err != nil {
+			return f, err
 		}
 	}
 	if f.Limit, err = queryLimit(r); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func (s *Server) listCodes(w http.ResponseWriter, r *http.Request) error {
+	q, err := queryNetworkFilter(r, npac.ParseNPANXX)
+	if err != nil {
 		return err
 	}
+	f := npac.CodeFilter(q)
 	cs, err := s.Network.Codes(r.Context(), f)
 	if err != nil {
 		return err
@@ -102,24 +123,11 @@ func (s *Server) deleteCode(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listLRNs(w http.ResponseWriter, r *http.Request) error {
-	var (
-		f   npac.LRNFilter
-		err error
-	)
-	if f.SPID, err = querySPID(r, "spid"); err != nil {
+	q, err := queryNetworkFilter(r, npac.ParseLRN)
+	if err != nil {
 		return err
 	}
-	if f.Region, err = queryRegion(r); err != nil {
-		return err
-	}
-	if after := r.URL.Query().Get("after"); after != "" {
-		if f.After, err = npac.ParseLRN(after); err != nil {
-			return err
-		}
-	}
-	if f.Limit, err = queryLimit(r); err != nil {
-		return err
-	}
+	f := npac.LRNFilter(q)
 	ls, err := s.Network.LRNs(r.Context(), f)
 	if err != nil {
 		return err

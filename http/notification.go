@@ -117,13 +117,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := npac.AuditFilter{Entity: q.Get("entity"), EntityID: q.Get("entity_id")}
 	var err error
-	if f.SPID, err = querySPID(r, "spid"); err != nil {
-		return err
-	}
-	if f.AfterID, err = queryAfterID(r); err != nil {
-		return err
-	}
-	if f.Limit, err = queryLimit(r); err != nil {
+	if f.SPID, f.AfterID, f.Limit, err = queryIDPage(r); err != nil {
 		return err
 	}
 	recs, err := s.Audit.Audit(r.Context(), f)

@@ -92,13 +92,7 @@ func (s *Server) listSVs(w http.ResponseWriter, r *http.Request) error {
 			return npac.Errorf(npac.EINVALID, "status %q is unknown: use one of %v.", st, npac.Statuses)
 		}
 	}
-	if f.SPID, err = querySPID(r, "spid"); err != nil {
-		return err
-	}
-	if f.AfterID, err = queryAfterID(r); err != nil {
-		return err
-	}
-	if f.Limit, err = queryLimit(r); err != nil {
+	if f.SPID, f.AfterID, f.Limit, err = queryIDPage(r); err != nil {
 		return err
 	}
 	svs, err := s.SVs.SVs(r.Context(), f)

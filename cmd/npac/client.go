@@ -81,6 +81,63 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// cmdName returns the name of the command fs is for, such as "sv show".
+func cmdName(fs *flag.FlagSet) string { return strings.TrimPrefix(fs.Name(), "npac ") }
+
+// noArgCommand parses args with fs for a command that takes no arguments
+// and only the global flags, and returns a client configured by g.
+func noArgCommand(fs *flag.FlagSet, g *globals, args []string, stdout, stderr io.Writer) (*client, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > 0 {
+		return nil, fmt.Errorf("%s takes no arguments; got %q", cmdName(fs), pos)
+	}
+	return newClient(g, stdout, stderr)
+}
+
+// idKind is the kind of ID a command such as "npac sv show <id>" takes as
+// its one argument.
+type idKind struct {
+	short string // in the error when the ID is missing: "needs one SV id"
+	what  string // for parseID: "subscription version"
+	arg   string // in the synopsis: "<id>"
+}
+
+var (
+	svIDKind   = idKind{short: "SV", what: "subscription version", arg: "<id>"}
+	userIDKind = idKind{short: "user", what: "user", arg: "<user-id>"}
+)
+
+// idCommand parses args with fs for a command that takes exactly one
+// argument, an ID of kind; runs checks, which validate the command's own
+// flags; and returns the ID and a client configured by g.
+func idCommand(fs *flag.FlagSet, g *globals, args []string, kind idKind, stdout, stderr io.Writer, checks ...func() error) (int64, *client, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(pos) != 1 {
+		name := cmdName(fs)
+		return 0, nil, fmt.Errorf("%s needs one %s id: npac %s %s", name, kind.short, name, kind.arg)
+	}
+	id, err := parseID(pos[0], kind.what)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return 0, nil, err
+		}
+	}
+	c, err := newClient(g, stdout, stderr)
+	if err != nil {
+		return 0, nil, err
+	}
+	return id, c, nil
+}
+
 // setFlags returns the names of the flags given on the command line.
 func setFlags(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}

@@ -405,18 +405,7 @@ Send the old SP's create, concurring with a port (or, with
 // svShow runs "npac sv show <id>".
 func svShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, g := newFlagSet("sv show", "sv show <id> [flags]", "Show one subscription version: GET /api/v1/svs/{id}.", stderr)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return errors.New("sv show needs one SV id: npac sv show <id>")
-	}
-	id, err := parseID(pos[0], "subscription version")
-	if err != nil {
-		return err
-	}
-	c, err := newClient(g, stdout, stderr)
+	id, c, err := idCommand(fs, g, args, svIDKind, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -155,14 +155,7 @@ The token's secret is printed once; store it. For example:
 
 func userList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, g := newFlagSet("user list", "user list [flags]", "List every user: GET /api/v1/users.", stderr)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("user list takes no arguments; got %q", pos)
-	}
-	c, err := newClient(g, stdout, stderr)
+	c, err := noArgCommand(fs, g, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -187,18 +180,7 @@ func userList(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func userShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, g := newFlagSet("user show", "user show <user-id> [flags]", "Show one user: GET /api/v1/users/{id}.", stderr)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return errors.New("user show needs one user id: npac user show <user-id>")
-	}
-	id, err := parseID(pos[0], "user")
-	if err != nil {
-		return err
-	}
-	c, err := newClient(g, stdout, stderr)
+	id, c, err := idCommand(fs, g, args, userIDKind, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -219,21 +201,13 @@ func userToken(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	)
 	fs.StringVar(&name, "name", "", "a `name` for the token, to tell it from the others")
 	fs.DurationVar(&ttl, "ttl", 0, "the token's lifetime, such as 720h (default: it does not expire)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
+	checkTTL := func() error {
+		if ttl < 0 || ttl > 0 && ttl < time.Second {
+			return fmt.Errorf("--ttl %s is not a lifetime: give a positive duration of at least a second, such as 720h", ttl)
+		}
+		return nil
 	}
-	if len(pos) != 1 {
-		return errors.New("user token needs one user id: npac user token <user-id>")
-	}
-	id, err := parseID(pos[0], "user")
-	if err != nil {
-		return err
-	}
-	if ttl < 0 || ttl > 0 && ttl < time.Second {
-		return fmt.Errorf("--ttl %s is not a lifetime: give a positive duration of at least a second, such as 720h", ttl)
-	}
-	c, err := newClient(g, stdout, stderr)
+	id, c, err := idCommand(fs, g, args, userIDKind, stdout, stderr, checkTTL)
 	if err != nil {
 		return err
 	}
@@ -285,18 +259,7 @@ func userSetDisabled(ctx context.Context, cmd string, args []string, stdout, std
 		about = "Re-enable a disabled user: POST /api/v1/users/{id}/enable."
 	}
 	fs, g := newFlagSet("user "+cmd, "user "+cmd+" <user-id> [flags]", about, stderr)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("user %s needs one user id: npac user %s <user-id>", cmd, cmd)
-	}
-	id, err := parseID(pos[0], "user")
-	if err != nil {
-		return err
-	}
-	c, err := newClient(g, stdout, stderr)
+	id, c, err := idCommand(fs, g, args, userIDKind, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -310,14 +273,7 @@ func userSetDisabled(ctx context.Context, cmd string, args []string, stdout, std
 
 func userMe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, g := newFlagSet("user me", "user me [flags]", "Show the user the token belongs to: GET /api/v1/me.", stderr)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("user me takes no arguments; got %q", pos)
-	}
-	c, err := newClient(g, stdout, stderr)
+	c, err := noArgCommand(fs, g, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
