@@ -133,7 +133,11 @@ type SV struct {
 	RoutingData
 
 	// DueDate is the new SP's due date: activation is allowed from then.
-	DueDate      time.Time  `json:"due_date"`
+	DueDate time.Time `json:"due_date"`
+	// DueIsDay says the due dates name days (the wireline format, 00:00:00
+	// GMT): set when either provider is wireline. Ports between wireless
+	// providers carry a time.
+	DueIsDay     bool       `json:"due_is_day"`
 	OldSPDueDate *time.Time `json:"old_sp_due_date,omitempty"`
 	TimerType    TimerType  `json:"timer_type"`
 

@@ -45,6 +45,7 @@ type tunablesJSON struct {
 	Timers             map[npac.TimerType]timerSetJSON `json:"timers"`
 	BusinessStart      int64                           `json:"business_start_seconds"`
 	BusinessEnd        int64                           `json:"business_end_seconds"`
+	Weekends           bool                            `json:"weekends"`
 	ConflictExpiration int64                           `json:"conflict_expiration_seconds"`
 	PendingPurge       int64                           `json:"pending_purge_seconds"`
 }
@@ -57,6 +58,7 @@ func (s *Server) tunables(w http.ResponseWriter, r *http.Request) error {
 		Timers:             map[npac.TimerType]timerSetJSON{},
 		BusinessStart:      seconds(t.BusinessStart),
 		BusinessEnd:        seconds(t.BusinessEnd),
+		Weekends:           t.Weekends,
 		ConflictExpiration: seconds(t.ConflictExpiration),
 		PendingPurge:       seconds(t.PendingPurge),
 	}

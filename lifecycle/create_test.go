@@ -200,15 +200,19 @@ func TestCreateDueDate(t *testing.T) {
 		name   string
 		side   npac.Side
 		svType npac.SVType
-		in     time.Time
-		want   time.Time
+		// day is the store's DueIsDay: false only between two wireless
+		// providers.
+		day  bool
+		in   time.Time
+		want time.Time
 	}{
-		{"wireline afternoon", npac.SideNew, npac.SVWireline, ny(2025, time.June, 10, 15, 30), gmtDay(2025, time.June, 10)},
+		{"wireline afternoon", npac.SideNew, npac.SVWireline, true, ny(2025, time.June, 10, 15, 30), gmtDay(2025, time.June, 10)},
 		// 21:00 in New York is already the next day in GMT.
-		{"wireline evening is next GMT day", npac.SideNew, npac.SVWireline, ny(2025, time.June, 10, 21, 0), gmtDay(2025, time.June, 11)},
-		{"no SV type is wireline", npac.SideNew, "", ny(2025, time.June, 10, 15, 30), gmtDay(2025, time.June, 10)},
-		{"old SP", npac.SideOld, "", ny(2025, time.June, 10, 15, 30), gmtDay(2025, time.June, 10)},
-		{"wireless keeps its time", npac.SideNew, npac.SVWireless, ny(2025, time.June, 10, 15, 30), time.Date(2025, time.June, 10, 19, 30, 0, 0, time.UTC)},
+		{"wireline evening is next GMT day", npac.SideNew, npac.SVWireline, true, ny(2025, time.June, 10, 21, 0), gmtDay(2025, time.June, 11)},
+		{"intermodal wireless SV is due on a day", npac.SideNew, npac.SVWireless, true, ny(2025, time.June, 10, 15, 30), gmtDay(2025, time.June, 10)},
+		{"old SP of a wireline port", npac.SideOld, "", true, ny(2025, time.June, 10, 15, 30), gmtDay(2025, time.June, 10)},
+		{"wireless to wireless keeps its time", npac.SideNew, npac.SVWireless, false, ny(2025, time.June, 10, 15, 30), time.Date(2025, time.June, 10, 19, 30, 0, 0, time.UTC)},
+		{"old SP of a wireless port keeps its time", npac.SideOld, "", false, ny(2025, time.June, 10, 15, 30), time.Date(2025, time.June, 10, 19, 30, 0, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,7 +222,7 @@ func TestCreateDueDate(t *testing.T) {
 				in = newCreate(tt.in)
 				in.SVType = tt.svType
 			}
-			sv, _ := create(t, m, in, tt.side, created)
+			sv, _ := createSV(t, m, &npac.SV{Region: npac.Northeast, DueIsDay: tt.day}, in, tt.side, created)
 			if !sv.DueDate.Equal(tt.want) {
 				t.Errorf("DueDate: got %v, want %v", sv.DueDate.UTC(), tt.want)
 			}

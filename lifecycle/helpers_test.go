@@ -138,10 +138,16 @@ func denyCreate(due time.Time, cause int) npac.SVCreate {
 }
 
 // createIn makes a new SV in region r from a first create, as the store
-// does: region set before, ID assigned after.
+// does: region and due-date format set before, ID assigned after. The
+// ports are wireline or intermodal, due on a day.
 func createIn(t *testing.T, m *lifecycle.Machine, r npac.Region, in npac.SVCreate, side npac.Side, now time.Time) (*npac.SV, lifecycle.Effects) {
 	t.Helper()
-	sv := &npac.SV{Region: r}
+	return createSV(t, m, &npac.SV{Region: r, DueIsDay: true}, in, side, now)
+}
+
+// createSV runs the first create on a prepared SV.
+func createSV(t *testing.T, m *lifecycle.Machine, sv *npac.SV, in npac.SVCreate, side npac.Side, now time.Time) (*npac.SV, lifecycle.Effects) {
+	t.Helper()
 	e, err := m.Create(sv, in, side, now)
 	if err != nil {
 		t.Fatalf("Create by %s SP at %v: %v", side, now, err)

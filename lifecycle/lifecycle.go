@@ -267,11 +267,12 @@ func (m *Machine) fillSide(sv *npac.SV, in npac.SVCreate, side npac.Side, now ti
 	return m.placeConflict(sv, in.CauseCode, now, e)
 }
 
-// normalizeDue sets a wireline due date to 00:00:00 GMT of its day, as the
-// NPAC does (wireline ports are due on a day; wireless ones at a time).
+// normalizeDue sets a due date in the wireline format, 00:00:00 GMT of its
+// day, when the port is wireline or intermodal (sv.DueIsDay), as the NPAC
+// does; a port between wireless providers keeps its time.
 func (m *Machine) normalizeDue(sv *npac.SV, due time.Time) time.Time {
 	due = due.UTC()
-	if sv.SVType != npac.SVWireline && sv.SVType != "" {
+	if !sv.DueIsDay {
 		return due
 	}
 	return time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
@@ -422,12 +423,18 @@ func (m *Machine) conflictAllowed(sv *npac.SV, now time.Time) error {
 	return nil
 }
 
+// placeConflict puts the SV in conflict. A conflict the old SP places
+// uses up its one conflict; one the NPAC places (cause 55) does not.
 func (m *Machine) placeConflict(sv *npac.SV, cause int, now time.Time, e *Effects) error {
 	sv.CauseCode = cause
 	sv.ConflictAt = &now
-	sv.ConflictUsed = true
+	sv.ConflictUsed = sv.ConflictUsed || cause != npac.CauseCancelNotAcked
 	setStatus(sv, npac.StatusConflict, now, e)
-	e.notify(PartyNew, npac.NoticeConflict, fmt.Sprintf("The old SP %s placed %s in conflict with cause code %d.", sv.OldSPID, ref(sv), cause),
+	who := "The old SP " + string(sv.OldSPID)
+	if cause == npac.CauseCancelNotAcked {
+		who = "The NPAC"
+	}
+	e.notify(PartyNew, npac.NoticeConflict, fmt.Sprintf("%s placed %s in conflict with cause code %d.", who, ref(sv), cause),
 		map[string]any{"cause_code": cause})
 	return nil
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/opennpac/npac/lifecycle"
 )
 
-// These tests assert behaviour the spec requires and lifecycle.go does not
-// yet have. They fail until the bug is fixed.
+// Regression tests for timers lost while an SV was cancel-pending, and for
+// both sides canceling.
 //
 // A timer fires once: the store marks it fired whether or not Fire changed
 // the SV. Conflict expiration and pending purge are guarded on the conflict
@@ -20,10 +20,9 @@ import (
 // canceled: Conflict Expiration Window (30 calendar days) expires" and
 // "Pending SVs are purged 30 days after due date".
 //
-// Any of these fixes passes: Fire settles the SV while it is cancel-pending
-// (it reports true with a reschedule, or cancels it); cancel-undo is refused
-// once the expiry has passed (the cancel windows then finish the SV); or
-// cancel-undo schedules the timer again.
+// The fix: cancel-undo schedules the timer again (Machine.rearm). The tests
+// accept any of the fixes that end the SV: Fire settling the SV while it is
+// cancel-pending, or cancel-undo refused once the expiry has passed.
 
 // TestConflictExpirationLostDuringCancelPending: an SV in conflict since
 // 2025-06-05 09:00 New York, whose old SP cancels an hour before the
@@ -112,5 +111,28 @@ func TestCancelByBothSides(t *testing.T) {
 			wantCleared(t, e, allTimerKinds...)
 			wantNotices(t, e, statusChange(npac.StatusCancelPending, npac.StatusCanceled))
 		})
+	}
+}
+
+// TestNPACConflictLeavesOldSPConflict: when the new SP never acknowledges
+// the old SP's cancel, the NPAC places the SV in conflict (cause 55). That
+// conflict is the NPAC's, not the old SP's: after it is resolved the old SP
+// may still place its own conflict once (N012/N375 limit the old SP).
+func TestNPACConflictLeavesOldSPConflict(t *testing.T) {
+	m := federal(t)
+	sv := cancelPending(t, m, npac.StatusPending, npac.SideOld)
+	at := ny(2025, time.June, 4, 10, 0)
+	if _, changed := m.Fire(sv, npac.TimerCancelFinal, at, at); !changed {
+		t.Fatal("cancel-final did nothing")
+	}
+	if sv.Status != npac.StatusConflict || sv.CauseCode != npac.CauseCancelNotAcked || sv.ConflictUsed {
+		t.Fatalf("got %s cause %d used %t, want conflict cause 55 not used by the old SP", sv.Status, sv.CauseCode, sv.ConflictUsed)
+	}
+	act(t, m, sv, do(npac.ActResolveConflict), npac.SideOld, at.Add(time.Hour))
+	a := do(npac.ActConflict)
+	a.CauseCode = npac.CauseLSRNotReceived
+	act(t, m, sv, a, npac.SideOld, at.Add(2*time.Hour))
+	if sv.Status != npac.StatusConflict || !sv.ConflictUsed {
+		t.Errorf("old SP's own conflict: got %s used %t, want conflict used", sv.Status, sv.ConflictUsed)
 	}
 }

@@ -100,16 +100,16 @@ func scanProvider(r rowScanner, bureaus func(npac.SPID) ([]npac.SPID, error)) (*
 	return &p, nil
 }
 
-// providerExists returns not-found unless spid is registered.
-func (t *tx) providerExists(spid npac.SPID) error {
-	var one int
-	err := t.row(`SELECT 1 FROM providers WHERE spid = ?`, string(spid)).Scan(&one)
+// providerType returns a provider's type, or not-found.
+func (t *tx) providerType(spid npac.SPID) (npac.ProviderType, error) {
+	var typ npac.ProviderType
+	err := t.row(`SELECT type FROM providers WHERE spid = ?`, string(spid)).Scan(&typ)
 	if errors.Is(err, sql.ErrNoRows) {
-		return npac.Errorf(npac.ENOTFOUND, "Provider %s is not registered in the NPAC.", spid)
+		return "", npac.Errorf(npac.ENOTFOUND, "Provider %s is not registered in the NPAC.", spid)
 	} else if err != nil {
-		return fmt.Errorf("provider: %w", err)
+		return "", fmt.Errorf("provider: %w", err)
 	}
-	return nil
+	return typ, nil
 }
 
 func (t *tx) bureaus(spid npac.SPID) ([]npac.SPID, error) {

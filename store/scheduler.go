@@ -20,18 +20,23 @@ import (
 func (s *Store) FireDue(ctx context.Context, now time.Time, n int) (int, error) {
 	ctx = npac.NewContext(ctx, npac.SystemActor)
 	fired := 0
+	// A timer whose firing fails stays unfired and is tried again on the
+	// next run; in this run it is skipped (it stays first in due order, so
+	// OFFSET passes over the failures) so that it holds back no other.
+	var errs []error
 	for tries := 0; tries < n; tries++ {
 		var (
 			id, svID int64
 			kind     string
 			dueAt    int64
 		)
-		err := s.db.QueryRowContext(ctx, s.q(`SELECT id, sv_id, kind, due_at FROM timers WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT 1`),
-			micros(now)).Scan(&id, &svID, &kind, &dueAt)
+		err := s.db.QueryRowContext(ctx, s.q(`SELECT id, sv_id, kind, due_at FROM timers WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT 1 OFFSET ?`),
+			micros(now), len(errs)).Scan(&id, &svID, &kind, &dueAt)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fired, nil
+			break
 		} else if err != nil {
-			return fired, fmt.Errorf("due timers: %w", err)
+			errs = append(errs, fmt.Errorf("due timers: %w", err))
+			break
 		}
 		took := false
 		err = s.inTx(ctx, func(t *tx) error {
@@ -56,13 +61,14 @@ func (s *Store) FireDue(ctx context.Context, now time.Time, n int) (int, error) 
 			return t.carry(sv, eff, "", "sv.timer."+kind, &before, false)
 		})
 		if err != nil {
-			return fired, fmt.Errorf("timer %d (%s of sv %s): %w", id, kind, strconv.FormatInt(svID, 10), err)
+			errs = append(errs, fmt.Errorf("timer %d (%s of sv %s): %w", id, kind, strconv.FormatInt(svID, 10), err))
+			continue
 		}
 		if took {
 			fired++
 		}
 	}
-	return fired, nil
+	return fired, errors.Join(errs...)
 }
 
 // NextDue implements npac.SchedulerService.
@@ -86,13 +92,10 @@ func (s *Store) RunScheduler(ctx context.Context, interval time.Duration) {
 	for {
 		for {
 			n, err := s.FireDue(ctx, s.Now(), 100)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log.Error("scheduler", "err", err)
-				}
-				break
+			if err != nil && ctx.Err() == nil {
+				s.log.Error("scheduler", "err", err)
 			}
-			if n < 100 {
+			if err != nil || n < 100 {
 				break
 			}
 		}

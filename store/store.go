@@ -35,8 +35,6 @@ type Dialect struct {
 	Dollar bool
 	// ForUpdate is appended to SELECTs that lock the rows they read.
 	ForUpdate string
-	// SkipLocked is appended to the scheduler's SELECT of due timers.
-	SkipLocked string
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(error) bool
 	// IsRetryable reports whether err is a serialization failure or

@@ -274,7 +274,7 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 	case !canNew && !canOld:
 		return nil, npac.Errorf(npac.ENotAuthorizedForSPID, "You act for neither the new SP %s nor the old SP %s.", in.NewSPID, in.OldSPID)
 	case side == npac.SideNew && !canNew, side == npac.SideOld && !canOld:
-		return nil, npac.Errorf(npac.ENotAuthorizedForSPID, "You may not act as the %s SP %s.", side, in.NewSPID)
+		return nil, npac.Errorf(npac.ENotAuthorizedForSPID, "You may not act as the %s SP %s.", side, in.SPIDOf(side))
 	case side == "" && canNew && canOld && in.NewSPID != in.OldSPID:
 		return nil, npac.Errorf(npac.EINVALID, "You may act for both %s and %s: say which side you create for with as=new or as=old.", in.NewSPID, in.OldSPID)
 	case side == "" && canNew:
@@ -290,9 +290,14 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 		return nil, npac.Errorf(npac.ENPANXXNotPortable, "%s cannot be ported: NPA-NXX %s is not open for porting (portable=%t, effective %s).",
 			in.TN, code.NPANXX, code.Portable, code.EffectiveDate.Format("2006-01-02"))
 	}
+	wireless := 0
 	for _, sp := range []npac.SPID{in.NewSPID, in.OldSPID} {
-		if err := t.providerExists(sp); err != nil {
+		typ, err := t.providerType(sp)
+		if err != nil {
 			return nil, err
+		}
+		if typ == npac.ProviderWireless {
+			wireless++
 		}
 	}
 	active, err := t.svInSlot(in.TN, npac.SlotActive)
@@ -333,7 +338,9 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 		}
 		sv = pending
 	} else {
-		sv = &npac.SV{Region: code.Region}
+		// Only a port between two wireless providers has a due time;
+		// wireline and intermodal ports are due on a day.
+		sv = &npac.SV{Region: code.Region, DueIsDay: wireless < 2}
 		eff, err := t.s.machine.Create(sv, in, side, t.now)
 		if err != nil {
 			return nil, err

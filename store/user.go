@@ -216,7 +216,11 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (*npac
 			return fmt.Errorf("disable user: %w", err)
 		}
 		out = u
-		return t.audit("", "user.disable", "user", fmt.Sprint(id), before, u)
+		action := "user.enable"
+		if disabled {
+			action = "user.disable"
+		}
+		return t.audit("", action, "user", fmt.Sprint(id), before, u)
 	})
 	return out, err
 }

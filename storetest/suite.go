@@ -42,6 +42,7 @@ func Run(t *testing.T, b Backend) {
 		{"Timers", testTimers},
 		{"TimerRestart", testTimerRestart},
 		{"SchedulersRace", testSchedulersRace},
+		{"SchedulerSkipsFailures", testSchedulerSkipsFailures},
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"ConcurrentConcur", testConcurrentConcur},
 		{"Range", testRange},
@@ -210,6 +211,9 @@ func testPort(t *testing.T, b Backend) {
 	// T1: 9 business hours from Monday 10:00 New York is Tuesday 10:00.
 	if want := time.Date(2026, 11, 17, 10, 0, 0, 0, NY); !sv.T1ExpiresAt.Equal(want) {
 		t.Errorf("got T1 %v, want %v", sv.T1ExpiresAt.In(NY), want)
+	}
+	if !sv.DueIsDay || !sv.DueDate.Equal(DueDay) {
+		t.Errorf("wireline to wireless port: got due %v (day %t), want the day %v", sv.DueDate, sv.DueIsDay, DueDay)
 	}
 	got := w.MustCreate(t, w.A, OldCreate(TN(1), SPA, SPB))
 	if got.ID != sv.ID || !got.Concurred() || got.Authorization == nil || !*got.Authorization {
@@ -906,5 +910,33 @@ func testRangeModify(t *testing.T, b Backend) {
 	got, err := w.S.SVs(w.B, npac.SVFilter{TN: TN(339)})
 	if err != nil || len(got) != 1 || got[0].CNAM == nil || got[0].CNAM.DPC != "001-002-003" {
 		t.Fatalf("stored CNAM of %s: got %+v (%v)", TN(339), got, err)
+	}
+}
+
+// testSchedulerSkipsFailures breaks the SV of the earliest due timer: the
+// scheduler reports the failure, still fires the timers behind it, and
+// keeps the broken one due.
+func testSchedulerSkipsFailures(t *testing.T, b Backend) {
+	w := NewWorld(t, b.Open)
+	first := w.MustCreate(t, w.B, NewCreate(TN(400), SPA, SPB, LRNB))
+	w.Clock.Advance(time.Minute)
+	second := w.MustCreate(t, w.B, NewCreate(TN(401), SPA, SPB, LRNB))
+	if _, err := w.S.DB().Exec(`UPDATE svs SET data = 'not json' WHERE id = ` + fmt.Sprint(first.ID)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.S.FireDue(context.Background(), *second.T1ExpiresAt, 100)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("sv %d", first.ID)) {
+		t.Errorf("got error %v, want one naming sv %d", err, first.ID)
+	}
+	if n != 1 {
+		t.Errorf("fired %d timers, want 1 (the second SV's T1)", n)
+	}
+	got, _ := w.S.SV(w.B, second.ID)
+	if got == nil || got.T2ExpiresAt == nil {
+		t.Errorf("second SV's T1 did not take effect: %+v", got)
+	}
+	next, ok, err := w.S.NextDue(context.Background())
+	if err != nil || !ok || !next.Equal(*first.T1ExpiresAt) {
+		t.Errorf("next due: got %v %t %v, want the broken T1 at %v still due", next, ok, err, first.T1ExpiresAt)
 	}
 }
