@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Benchmarks of the NPAC core (docs/performance.md): full port cycles
+# (create, concurring create, activate) through the service layer on SQLite
+# and PostgreSQL, one client and many; the same through the HTTP API; and
+# range creates. PostgreSQL benchmarks need a server (NPAC_TEST_POSTGRES,
+# default the local one) and are skipped without one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${COUNT:-3}
+go test -run '^$' -bench 'PortCycle' -benchtime 5000x -count "$count" ./sqlite ./postgres
+go test -run '^$' -bench 'PortCycleHTTP' -benchtime 5000x -count "$count" ./http
+go test -run '^$' -bench 'RangeCreate' -benchtime 5x -count "$count" ./sqlite ./postgres
