@@ -123,7 +123,8 @@ type SV struct {
 	// PriorStatus is the status a cancel-undo returns to.
 	PriorStatus Status `json:"prior_status,omitempty"`
 	// Pending names what a sending SV is broadcasting: activate, modify or
-	// disconnect.
+	// disconnect. It stays set on a failed or partially failed SV, for a
+	// resend.
 	Pending string `json:"pending_broadcast,omitempty"`
 
 	OldSPID        SPID    `json:"old_spid"`
@@ -169,6 +170,8 @@ type SV struct {
 	// FailedSPs lists the providers whose LSMS did not apply the last
 	// broadcast.
 	FailedSPs []SPID `json:"failed_spids"`
+	// Broadcast is the delivery under way while the SV is sending.
+	Broadcast *Broadcast `json:"broadcast,omitempty"`
 
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
@@ -342,6 +345,9 @@ const (
 	ActCancelAck       ActionKind = "cancel-ack"
 	ActCancelUndo      ActionKind = "cancel-undo"
 	ActDisconnect      ActionKind = "disconnect"
+	// ActResend broadcasts a failed or partially failed SV again to the
+	// LSMSs that did not apply it. NPAC personnel only.
+	ActResend ActionKind = "resend"
 )
 
 // Action is an operation on an SV with its parameters.

@@ -77,6 +77,20 @@ type Tunables struct {
 	// PendingPurge is how long after its due date a pending SV that was
 	// never activated is purged (canceled).
 	PendingPurge time.Duration `json:"pending_purge"`
+	// BroadcastRetries and BroadcastInterval bound a broadcast: an LSMS
+	// that has not acknowledged a message after Retries resends, one every
+	// Interval, counts as failed for it.
+	BroadcastRetries  int           `json:"broadcast_retries"`
+	BroadcastInterval time.Duration `json:"broadcast_interval"`
+	// LogRetention bounds how long the broadcast log keeps a message that
+	// some LSMS has not acknowledged; an LSMS further behind re-syncs from
+	// the full image.
+	LogRetention time.Duration `json:"log_retention"`
+}
+
+// BroadcastDeadline is how long a broadcast waits for acknowledgements.
+func (t Tunables) BroadcastDeadline() time.Duration {
+	return time.Duration(t.BroadcastRetries) * t.BroadcastInterval
 }
 
 // DefaultTunables returns the settings OpenNPAC starts with. Long and short
@@ -94,6 +108,10 @@ func DefaultTunables() Tunables {
 		BusinessEnd:        17 * h,
 		ConflictExpiration: 30 * 24 * h,
 		PendingPurge:       30 * 24 * h,
+		// NANC FRS default 3 × 2 minutes (NANC 194).
+		BroadcastRetries:  3,
+		BroadcastInterval: 2 * time.Minute,
+		LogRetention:      7 * 24 * h,
 	}
 }
 

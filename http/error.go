@@ -52,6 +52,7 @@ var problems = map[string]problemKind{
 	npac.ELRNNotOwned:           {http.StatusUnprocessableEntity, "LRN not owned"},
 	npac.ENPANXXNotPortable:     {http.StatusUnprocessableEntity, "NPA-NXX not portable"},
 	npac.EOldSPMismatch:         {http.StatusUnprocessableEntity, "Old SP mismatch"},
+	npac.ELogTruncated:          {http.StatusGone, "Broadcast log truncated"},
 }
 
 // problem is an RFC 9457 problem document, with the error code as an

@@ -79,7 +79,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("bootstrap: token %v, error %v; want the first admin's token", tok, err)
 	}
 	srv := &npachttp.Server{
-		SVs: st, Providers: st, Users: st, Network: st, Notifications: st, Audit: st,
+		SVs: st, Providers: st, Users: st, Network: st, Notifications: st, Audit: st, LSMS: st,
 		Tunables: npac.DefaultTunables(),
 		Ready:    st.Ping,
 		Log:      log,

@@ -164,7 +164,7 @@ func TestProblemStatuses(t *testing.T) {
 		"sv-already-pending": 409, "sv-wrong-status": 409, "sv-wrong-actor": 409, "sv-not-concurred": 409,
 		"sv-due-date-not-reached": 409, "conflict-window-closed": 409, "conflict-already-used": 409,
 		"conflict-resolution-restricted": 409, "create-mismatch": 409, "in-use": 409, "port-to-original-invalid": 409,
-		"lrn-not-owned": 422, "npa-nxx-not-portable": 422, "old-sp-mismatch": 422,
+		"lrn-not-owned": 422, "npa-nxx-not-portable": 422, "old-sp-mismatch": 422, "log-truncated": 410,
 	}
 	if diff := cmp.Diff(want, npachttp.ProblemStatuses()); diff != "" {
 		t.Errorf("status table (-want +got):\n%s", diff)

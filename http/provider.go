@@ -48,6 +48,9 @@ type tunablesJSON struct {
 	Weekends           bool                            `json:"weekends"`
 	ConflictExpiration int64                           `json:"conflict_expiration_seconds"`
 	PendingPurge       int64                           `json:"pending_purge_seconds"`
+	BroadcastRetries   int                             `json:"broadcast_retries"`
+	BroadcastInterval  int64                           `json:"broadcast_interval_seconds"`
+	LogRetention       int64                           `json:"log_retention_seconds"`
 }
 
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }
@@ -61,6 +64,9 @@ func (s *Server) tunables(w http.ResponseWriter, r *http.Request) error {
 		Weekends:           t.Weekends,
 		ConflictExpiration: seconds(t.ConflictExpiration),
 		PendingPurge:       seconds(t.PendingPurge),
+		BroadcastRetries:   t.BroadcastRetries,
+		BroadcastInterval:  seconds(t.BroadcastInterval),
+		LogRetention:       seconds(t.LogRetention),
 	}
 	for tt, ts := range t.Timers {
 		out.Timers[tt] = timerSetJSON{

@@ -33,6 +33,7 @@ type Server struct {
 	Network       npac.NetworkService
 	Notifications npac.NotificationService
 	Audit         npac.AuditService
+	LSMS          npac.LSMSService
 	Tunables      npac.Tunables
 	// Ready reports whether the server can serve (the database answers);
 	// /readyz calls it. Nil means always ready.
@@ -99,6 +100,7 @@ func routeTable() []route {
 		{"POST /api/v1/svs/{id}/cancel-ack", act(npac.ActCancelAck), false},
 		{"POST /api/v1/svs/{id}/cancel-undo", act(npac.ActCancelUndo), false},
 		{"POST /api/v1/svs/{id}/disconnect", act(npac.ActDisconnect), false},
+		{"POST /api/v1/svs/{id}/resend", act(npac.ActResend), false},
 
 		{"POST /api/v1/sv-ranges/create", (*Server).createRange, false},
 		{"POST /api/v1/sv-ranges/activate", actRange(npac.ActActivate), false},
@@ -112,6 +114,14 @@ func routeTable() []route {
 
 		{"GET /api/v1/notifications", (*Server).listNotifications, false},
 		{"GET /api/v1/audit", (*Server).listAudit, false},
+
+		{"GET /api/v1/lsms", (*Server).listLSMS, false},
+		{"GET /api/v1/lsms/{spid}", (*Server).getLSMS, false},
+		{"PUT /api/v1/lsms/{spid}", (*Server).registerLSMS, false},
+		{"DELETE /api/v1/lsms/{spid}", (*Server).unregisterLSMS, false},
+		{"GET /api/v1/lsms/{spid}/stream", (*Server).streamLSMS, false},
+		{"POST /api/v1/lsms/{spid}/ack", (*Server).ackLSMS, false},
+		{"GET /api/v1/lsms/{spid}/image", (*Server).imageLSMS, false},
 	}
 }
 

@@ -55,6 +55,9 @@ type Effects struct {
 	Broadcast bool
 	// RetireActive is set when the TN's current active SV becomes old.
 	RetireActive bool
+	// ResendTo, with Broadcast, limits the broadcast to these providers'
+	// LSMSs: the ones that failed the last one.
+	ResendTo []npac.SPID
 }
 
 func (e *Effects) notify(to Party, kind npac.NoticeKind, msg string, data map[string]any) {
@@ -336,6 +339,8 @@ func (m *Machine) Act(sv *npac.SV, a npac.Action, side npac.Side, now time.Time)
 		err = m.disconnect(sv, a, side, now, &e)
 	case npac.ActModify:
 		err = m.modify(sv, a.Modify, side, now, &e)
+	case npac.ActResend:
+		err = m.resend(sv, now, &e)
 	default:
 		err = npac.Errorf(npac.EINVALID, "%q is not an SV action.", a.Kind)
 	}
@@ -370,6 +375,17 @@ func (m *Machine) activate(sv *npac.SV, side npac.Side, now time.Time, e *Effect
 	sv.ActivationTimestamp = &now
 	m.send(sv, "activate", now, e)
 	e.clear(allTimers...)
+	return nil
+}
+
+// resend broadcasts a failed or partially failed SV again to the LSMSs
+// that did not apply it. The caller checks it is NPAC personnel.
+func (m *Machine) resend(sv *npac.SV, now time.Time, e *Effects) error {
+	if (sv.Status != npac.StatusFailed && sv.Status != npac.StatusPartialFailure) || sv.Pending == "" {
+		return wrongStatus(sv, "resent", npac.StatusFailed, npac.StatusPartialFailure)
+	}
+	e.ResendTo = append([]npac.SPID{}, sv.FailedSPs...)
+	m.send(sv, sv.Pending, now, e)
 	return nil
 }
 
@@ -720,10 +736,13 @@ func (m *Machine) Conclude(sv *npac.SV, targets int, failed []npac.SPID, now tim
 		return e, wrongStatus(sv, "concluded", npac.StatusSending)
 	}
 	sv.FailedSPs = append([]npac.SPID{}, failed...)
+	sv.Broadcast = nil
 	allFailed := targets > 0 && len(failed) >= targets
 	partial := len(failed) > 0 && !allFailed
 	what := sv.Pending
-	sv.Pending = ""
+	if len(failed) == 0 {
+		sv.Pending = ""
+	}
 	sv.UpdatedAt = now
 	switch {
 	case allFailed:

@@ -112,6 +112,7 @@ func (s *Store) runBatch(batch []*job) {
 		}
 		return
 	}
+	logged := false
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			results[i] = err
@@ -128,6 +129,7 @@ func (s *Store) runBatch(batch []*job) {
 		if errors.Is(results[i], errRetry) {
 			results[i] = npac.Errorf(npac.ECONFLICT, "The request lost a race with another change several times; try again.")
 		}
+		logged = logged || (results[i] == nil && t.logged)
 	}
 	if err := stx.Commit(); err != nil {
 		for i := range results {
@@ -135,6 +137,10 @@ func (s *Store) runBatch(batch []*job) {
 				results[i] = fmt.Errorf("commit: %w", err)
 			}
 		}
+		return
+	}
+	if logged {
+		s.signalLog()
 	}
 }
 

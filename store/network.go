@@ -54,6 +54,9 @@ func (s *Store) CreateCode(ctx context.Context, c *npac.CodeRecord) error {
 			string(code), string(c.SPID), string(c.Region), micros(c.EffectiveDate), c.Portable, micros(t.now), micros(t.now)); err != nil {
 			return fmt.Errorf("insert npa-nxx: %w", err)
 		}
+		if err := t.appendLog(&npac.Message{Kind: npac.MsgCode, Region: c.Region, Code: c}); err != nil {
+			return err
+		}
 		return t.audit(c.SPID, "npa-nxx.create", "npa-nxx", string(code), nil, c)
 	})
 }
@@ -166,6 +169,9 @@ func (s *Store) UpdateCode(ctx context.Context, code npac.NPANXX, upd npac.CodeU
 			return fmt.Errorf("update npa-nxx: %w", err)
 		}
 		out = c
+		if err := t.appendLog(&npac.Message{Kind: npac.MsgCode, Region: c.Region, Code: c}); err != nil {
+			return err
+		}
 		return t.audit(c.SPID, "npa-nxx.update", "npa-nxx", string(code), before, c)
 	})
 	return out, err
@@ -190,6 +196,9 @@ func (s *Store) DeleteCode(ctx context.Context, code npac.NPANXX) error {
 		}
 		if _, err := t.exec(`DELETE FROM npanxx WHERE npanxx = ?`, string(code)); err != nil {
 			return fmt.Errorf("delete npa-nxx: %w", err)
+		}
+		if err := t.appendLog(&npac.Message{Kind: npac.MsgCodeDelete, Region: c.Region, Code: c}); err != nil {
+			return err
 		}
 		return t.audit(c.SPID, "npa-nxx.delete", "npa-nxx", string(code), c, nil)
 	})
@@ -222,6 +231,9 @@ func (s *Store) CreateLRN(ctx context.Context, l *npac.LRNRecord) error {
 		if _, err := t.exec(`INSERT INTO lrns (lrn, spid, region, created_at) VALUES (?, ?, ?, ?)`,
 			string(lrn), string(l.SPID), string(l.Region), micros(t.now)); err != nil {
 			return fmt.Errorf("insert lrn: %w", err)
+		}
+		if err := t.appendLog(&npac.Message{Kind: npac.MsgLRN, Region: l.Region, LRN: l}); err != nil {
+			return err
 		}
 		return t.audit(l.SPID, "lrn.create", "lrn", string(lrn), nil, l)
 	})
@@ -304,6 +316,9 @@ func (s *Store) DeleteLRN(ctx context.Context, lrn npac.LRN) error {
 		}
 		if _, err := t.exec(`DELETE FROM lrns WHERE lrn = ?`, string(lrn)); err != nil {
 			return fmt.Errorf("delete lrn: %w", err)
+		}
+		if err := t.appendLog(&npac.Message{Kind: npac.MsgLRNDelete, Region: l.Region, LRN: l}); err != nil {
+			return err
 		}
 		return t.audit(l.SPID, "lrn.delete", "lrn", string(lrn), l, nil)
 	})

@@ -83,13 +83,24 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return fromMicros(at.Int64), true, nil
 }
 
-// RunScheduler fires due timers every interval until ctx ends. Errors are
-// logged and the loop goes on: a timer that failed stays due and is tried
-// again on the next tick.
+// RunScheduler fires due timers and fails overdue broadcast deliveries
+// every interval, and prunes the broadcast log every minute, until ctx
+// ends. Errors are logged and the loop goes on: what failed stays due and
+// is tried again on the next tick.
 func (s *Store) RunScheduler(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	var pruned time.Time
 	for {
+		if _, err := s.SweepDeliveries(ctx, s.Now(), 1000); err != nil && ctx.Err() == nil {
+			s.log.Error("broadcast deadlines", "err", err)
+		}
+		if now := s.Now(); now.Sub(pruned) >= time.Minute {
+			if _, err := s.PruneLog(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Error("prune broadcast log", "err", err)
+			}
+			pruned = now
+		}
 		for {
 			n, err := s.FireDue(ctx, s.Now(), 100)
 			if err != nil && ctx.Err() == nil {

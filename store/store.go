@@ -67,6 +67,10 @@ type Store struct {
 	quitOnce         sync.Once
 	jobs             chan *job
 	quit, writerDone chan struct{}
+	// logCh is closed, and replaced, after each commit that appended to
+	// the broadcast log (LogChanged).
+	logMu sync.Mutex
+	logCh chan struct{}
 }
 
 // New returns a Store over db. Call Migrate before use.
@@ -74,7 +78,7 @@ func New(db *sql.DB, d Dialect, m *lifecycle.Machine, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Store{db: db, d: d, machine: m, Now: time.Now, log: log, stmts: map[string]*sql.Stmt{}}
+	s := &Store{db: db, d: d, machine: m, Now: time.Now, log: log, stmts: map[string]*sql.Stmt{}, logCh: make(chan struct{})}
 	if d.GroupCommit {
 		s.startWriter()
 	}
@@ -228,6 +232,8 @@ type tx struct {
 	ctx   context.Context
 	now   time.Time
 	actor *npac.Actor
+	// logged records that the transaction appended to the broadcast log.
+	logged bool
 }
 
 // prepared binds the cached statement of query to the transaction.
@@ -330,6 +336,9 @@ func (s *Store) tryTx(ctx context.Context, actor *npac.Actor, fn func(*tx) error
 	}
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if t.logged {
+		s.signalLog()
 	}
 	return nil
 }

@@ -129,15 +129,21 @@ func sides(a *npac.Actor, sv *npac.SV) []npac.Side {
 func (t *tx) carry(sv *npac.SV, eff lifecycle.Effects, actingSPID npac.SPID, action string, before *npac.SV, insert bool) error {
 	m := t.s.machine
 	if eff.Broadcast {
-		targets, failed := t.deliver(sv)
-		more, err := m.Conclude(sv, targets, failed, t.now)
+		done, err := t.deliver(sv, eff.ResendTo)
 		if err != nil {
 			return err
 		}
-		eff.Notices = append(eff.Notices, more.Notices...)
-		eff.ClearTimers = append(eff.ClearTimers, more.ClearTimers...)
-		eff.Timers = append(eff.Timers, more.Timers...)
-		eff.RetireActive = eff.RetireActive || more.RetireActive
+		if done {
+			// No LSMS is a target: the broadcast concludes at once.
+			more, err := m.Conclude(sv, 0, nil, t.now)
+			if err != nil {
+				return err
+			}
+			eff.Notices = append(eff.Notices, more.Notices...)
+			eff.ClearTimers = append(eff.ClearTimers, more.ClearTimers...)
+			eff.Timers = append(eff.Timers, more.Timers...)
+			eff.RetireActive = eff.RetireActive || more.RetireActive
+		}
 	}
 	if eff.RetireActive {
 		prev, err := t.svInSlot(sv.TN, npac.SlotActive)
@@ -176,15 +182,6 @@ func (t *tx) carry(sv *npac.SV, eff lifecycle.Effects, actingSPID npac.SPID, act
 		b = before
 	}
 	return t.audit(actingSPID, action, "sv", strconv.FormatInt(sv.ID, 10), b, sv)
-}
-
-// deliver hands an SV that entered sending to the LSMSs of its region and
-// reports how many LSMSs it went to and which providers' LSMSs failed. The
-// NPAC has no LSMS transport yet (a later release adds the broadcast
-// interface), so no LSMS is registered to receive and the broadcast
-// concludes at once with every (that is, no) LSMS applied.
-func (t *tx) deliver(*npac.SV) (targets int, failed []npac.SPID) {
-	return 0, nil
 }
 
 func (t *tx) clearTimers(svID int64, kinds []npac.TimerKind) error {
@@ -528,8 +525,17 @@ func normalizeAction(a *npac.Action) error {
 
 // actOn applies an action to a loaded, locked SV.
 func (t *tx) actOn(sv *npac.SV, a npac.Action) (*npac.SV, error) {
-	side, err := lifecycle.Side(sv, sides(t.actor, sv), a.As)
-	if err != nil {
+	var (
+		side npac.Side
+		err  error
+	)
+	if a.Kind == npac.ActResend {
+		// NPAC personnel resend; no provider's side is involved.
+		if err := requireAdmin(t.actor, "resend a broadcast"); err != nil {
+			return nil, err
+		}
+		side = npac.SideNew
+	} else if side, err = lifecycle.Side(sv, sides(t.actor, sv), a.As); err != nil {
 		return nil, err
 	}
 	if a.Kind == npac.ActModify && a.Modify.LRN != nil {

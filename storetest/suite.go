@@ -55,6 +55,9 @@ func Run(t *testing.T, b Backend) {
 		{"Purge", testPurge},
 		{"Notifications", testNotifications},
 		{"Audit", testAudit},
+		{"Broadcast", testBroadcast},
+		{"BroadcastFailure", testBroadcastFailure},
+		{"BroadcastImage", testBroadcastImage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })

@@ -61,7 +61,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	})
 	st := e.w.S
 	api := (&apihttp.Server{
-		SVs: st, Providers: st, Users: st, Network: st, Notifications: st, Audit: st,
+		SVs: st, Providers: st, Users: st, Network: st, Notifications: st, Audit: st, LSMS: st,
 		Tunables: npac.DefaultTunables(),
 		Ready:    st.Ping,
 		Log:      slog.New(slog.DiscardHandler),

@@ -166,7 +166,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// base, which is canceled at shutdown.
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	api := &apihttp.Server{SVs: s, Providers: s, Users: s, Network: s, Notifications: s, Audit: s,
+	api := &apihttp.Server{SVs: s, Providers: s, Users: s, Network: s, Notifications: s, Audit: s, LSMS: s,
 		Tunables: s.Machine().Tunables, Ready: s.Ping, Log: log}
 	srv := &http.Server{
 		Handler:           api.Handler(),

@@ -27,6 +27,9 @@ type tunablesFile struct {
 	BusinessEnd        string `json:"business_end"`
 	ConflictExpiration string `json:"conflict_expiration"`
 	PendingPurge       string `json:"pending_purge"`
+	BroadcastRetries   *int   `json:"broadcast_retries"`
+	BroadcastInterval  string `json:"broadcast_interval"`
+	LogRetention       string `json:"log_retention"`
 }
 
 // loadTunables reads a tunables file over t.
@@ -95,6 +98,18 @@ func loadTunables(path string, t *npac.Tunables) error {
 		return err
 	}
 	if err := set(&t.ConflictExpiration, f.ConflictExpiration, "conflict_expiration", false); err != nil {
+		return err
+	}
+	if f.BroadcastRetries != nil {
+		if *f.BroadcastRetries < 1 {
+			return fmt.Errorf("tunables %s: broadcast_retries is %d; give at least 1", path, *f.BroadcastRetries)
+		}
+		t.BroadcastRetries = *f.BroadcastRetries
+	}
+	if err := set(&t.BroadcastInterval, f.BroadcastInterval, "broadcast_interval", false); err != nil {
+		return err
+	}
+	if err := set(&t.LogRetention, f.LogRetention, "log_retention", false); err != nil {
 		return err
 	}
 	return set(&t.PendingPurge, f.PendingPurge, "pending_purge", false)
