@@ -120,7 +120,7 @@ func (m *Message) For(l *LSMSRegistration) bool {
 // LSMSService registers LSMSs and feeds them the broadcast log.
 type LSMSService interface {
 	// RegisterLSMS creates or replaces the LSMS registration of a
-	// provider: NPAC personnel, or the provider's SOA.
+	// provider: NPAC personnel, the provider's SOA, or the LSMS itself.
 	// Errors: invalid, not-found, forbidden.
 	RegisterLSMS(ctx context.Context, l *LSMSRegistration) error
 	// LSMS returns one registration (NPAC personnel, or the provider's SOA
@@ -146,7 +146,9 @@ type LSMSService interface {
 	// Image streams the full routing state spid's LSMS should hold (its
 	// regions' codes, LRNs and routed TNs) as of log sequence head, which
 	// it returns first through start. Errors: forbidden, not-found.
-	Image(ctx context.Context, spid SPID, start func(head int64) error, each func(*Message) error) error
+	// total is about how many messages follow (the NPA-NXX filters are
+	// not counted).
+	Image(ctx context.Context, spid SPID, start func(head, total int64) error, each func(*Message) error) error
 	// LogHead returns the newest log sequence number.
 	LogHead(ctx context.Context) (int64, error)
 	// LogChanged returns a channel closed at the next log append made by
@@ -174,10 +176,11 @@ type Heartbeat struct {
 	At     time.Time `json:"at"`
 }
 
-// ImageMark opens (Head set) and closes (End set, with the message count)
-// a full image.
+// ImageMark opens (Head set, with about how many messages follow) and
+// closes (End set, with the message count) a full image.
 type ImageMark struct {
 	Head  int64 `json:"head"`
+	Total int64 `json:"total,omitempty"`
 	End   bool  `json:"end,omitempty"`
 	Count int64 `json:"count,omitempty"`
 }

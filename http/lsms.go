@@ -218,9 +218,9 @@ func (s *Server) imageLSMS(w http.ResponseWriter, r *http.Request) error {
 		count int64
 		head  int64
 	)
-	err = s.LSMS.Image(r.Context(), spid, func(h int64) error {
+	err = s.LSMS.Image(r.Context(), spid, func(h, total int64) error {
 		head, out = h, newNDJSON(w)
-		return out.write(&npac.StreamLine{Image: &npac.ImageMark{Head: h}})
+		return out.write(&npac.StreamLine{Image: &npac.ImageMark{Head: h, Total: total}})
 	}, func(m *npac.Message) error {
 		count++
 		return out.write(&npac.StreamLine{Message: m})

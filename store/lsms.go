@@ -35,8 +35,11 @@ func (s *Store) RegisterLSMS(ctx context.Context, l *npac.LSMSRegistration) erro
 			return err
 		}
 		l.SPID = spid
-		if err := mayManage(t.actor, spid); err != nil {
-			return err
+		// The provider's SOA registers its LSMS, or the LSMS itself.
+		if !t.actor.Has(npac.RoleLSMS, spid) {
+			if err := mayManage(t.actor, spid); err != nil {
+				return err
+			}
 		}
 		if _, err := t.providerType(spid); err != nil {
 			return err
@@ -483,7 +486,7 @@ func (s *Store) Messages(ctx context.Context, spid npac.SPID, after int64, limit
 
 // Image implements npac.LSMSService. It reads one snapshot, so the state it
 // streams is exactly what the log up to head publishes.
-func (s *Store) Image(ctx context.Context, spid npac.SPID, start func(head int64) error, each func(*npac.Message) error) error {
+func (s *Store) Image(ctx context.Context, spid npac.SPID, start func(head, total int64) error, each func(*npac.Message) error) error {
 	a, err := actor(ctx)
 	if err != nil {
 		return err
@@ -505,7 +508,16 @@ func (s *Store) Image(ctx context.Context, spid npac.SPID, start func(head int64
 	if err := stx.QueryRowContext(ctx, `SELECT last FROM log_seq WHERE id = 1`).Scan(&head); err != nil {
 		return fmt.Errorf("image: %w", err)
 	}
-	if err := start(head); err != nil {
+	var total int64
+	for _, r := range l.Regions {
+		var n int64
+		if err := stx.QueryRowContext(ctx, s.q(`SELECT (SELECT COUNT(*) FROM lsms_routes WHERE region = ?) + (SELECT COUNT(*) FROM npanxx WHERE region = ?) + (SELECT COUNT(*) FROM lrns WHERE region = ?)`),
+			string(r), string(r), string(r)).Scan(&n); err != nil {
+			return fmt.Errorf("image count: %w", err)
+		}
+		total += n
+	}
+	if err := start(head, total); err != nil {
 		return err
 	}
 	rows, err := q(`SELECT ` + codeCols + ` FROM npanxx ORDER BY npanxx`)

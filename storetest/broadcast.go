@@ -182,7 +182,8 @@ func testBroadcastImage(t *testing.T, b Backend) {
 		routes []npac.TN
 		codes  int
 	)
-	err := w.S.Image(w.LSMSB, SPB, func(h int64) error { head = h; return nil }, func(m *npac.Message) error {
+	var total int64
+	err := w.S.Image(w.LSMSB, SPB, func(h, n int64) error { head, total = h, n; return nil }, func(m *npac.Message) error {
 		switch m.Kind {
 		case npac.MsgSV:
 			routes = append(routes, m.TN)
@@ -199,6 +200,9 @@ func testBroadcastImage(t *testing.T, b Backend) {
 	}
 	if codes != 2 {
 		t.Errorf("image codes: got %d, want 2", codes)
+	}
+	if want := int64(len(routes) + codes + 3); total != want {
+		t.Errorf("image total: got %d, want %d (routes, codes and 3 LRNs)", total, want)
 	}
 	if h, _ := w.S.LogHead(context.Background()); h != head {
 		t.Errorf("image head %d, log head %d", head, h)

@@ -82,6 +82,17 @@ func seedDemo(ctx context.Context, s *store.Store, url string, admin *npac.Token
 		tokens[p.user] = tok.Secret
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.spid, p.name, strings.Join(codes[p.spid], " "), p.lrn, p.user, tok.Secret)
 	}
+	// Bell and Rogers run LSMSs: users with the lsms role, which register
+	// their LSMS when it first starts.
+	for _, p := range demoProviders[:2] {
+		name := strings.TrimSuffix(p.user, "-soa") + "-lsms"
+		tok, err := s.CreateUser(actx, &npac.User{Name: name, Grants: []npac.Grant{{Role: npac.RoleLSMS, SPID: p.spid}}})
+		if err != nil {
+			return err
+		}
+		tokens[name] = tok.Secret
+		fmt.Fprintf(tw, "%s\t\t\t\t%s\t%s\n", p.spid, name, tok.Secret)
+	}
 	fmt.Fprintf(tw, "\t\t\t\tadmin\t%s\n", admin.Secret)
 	tw.Flush()
 	today := time.Now().UTC().Format("2006-01-02")
@@ -93,6 +104,14 @@ Port 613-221-0100 from Bell (8051) to Rogers (8821), in another terminal:
   NPAC_TOKEN=%s go run ./cmd/npac sv concur --tn 6132210100 --old-spid 8051 --new-spid 8821 --due %s
   NPAC_TOKEN=%s go run ./cmd/npac sv activate <id printed by create>
 
-`, url, tokens["rogers-soa"], today, tokens["bell-soa"], today, tokens["rogers-soa"])
+Run the LSMSs of Bell and Rogers (each in its own terminal), then dip the ported number:
+
+  NPAC_TOKEN=%s go run ./cmd/npac lsms --npac %s --data /tmp/npac-lsms-bell --http 127.0.0.1:8081 --enum 127.0.0.1:5301 --sip 127.0.0.1:5061
+  NPAC_TOKEN=%s go run ./cmd/npac lsms --npac %s --data /tmp/npac-lsms-rogers --http 127.0.0.1:8082 --enum 127.0.0.1:5302 --sip 127.0.0.1:5062
+  curl http://127.0.0.1:8081/lnp/v1/6132210100
+  dig @127.0.0.1 -p 5301 +short NAPTR 0.0.1.0.1.2.2.3.1.6.1.e164.arpa
+
+`, url, tokens["rogers-soa"], today, tokens["bell-soa"], today, tokens["rogers-soa"],
+		tokens["bell-lsms"], url, tokens["rogers-lsms"], url)
 	return nil
 }

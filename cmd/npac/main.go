@@ -3,6 +3,8 @@
 //
 //	npac serve    run the NPAC (SOA API, scheduler)
 //	npac migrate  apply database migrations and exit
+//	npac lsms     run the reference LSMS and answer dips
+//	npac bench    run a benchmark (docs/performance.md)
 //	npac sv       create and move subscription versions through the API
 //	npac user     manage users and tokens through the API
 //	npac version  print the version
@@ -27,6 +29,8 @@ const usage = `npac is OpenNPAC: an open number portability clearinghouse.
 Usage:
   npac serve [flags]     run the NPAC server (npac serve -h for flags)
   npac migrate [flags]   apply database migrations and exit
+  npac lsms [flags]      run the reference LSMS: sync with the NPAC, answer dips
+  npac bench broadcast   measure activation-to-LSMS latency (docs/performance.md)
   npac sv <command>      create and move subscription versions (npac sv -h)
   npac user <command>    manage users and tokens (npac user -h)
   npac version           print the version
@@ -59,6 +63,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout, stderr)
+	case "lsms":
+		return runLSMS(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "sv":
 		return runSV(ctx, args[1:], stdout, stderr)
 	case "user":

@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 type server struct {
 	cmd    *exec.Cmd
 	url    string
-	stdout *bytes.Buffer
+	stdout *syncBuffer
 }
 
 var urlRE = regexp.MustCompile(`url=(http://[0-9.:]+)`)
@@ -51,7 +51,7 @@ func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "NPAC_TEST_EXEC=1", "NPAC_TEST_ARGS="+strings.Join(args, "\x1f"))
-	out := &bytes.Buffer{}
+	out := &syncBuffer{}
 	cmd.Stdout = out
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -1,0 +1,328 @@
+// Package lsms is OpenNPAC's reference Local Service Management System:
+// it keeps a local copy of the NPAC's routing data for its regions, applied
+// from the broadcast log in order and exactly once, and answers LNP dips
+// from an in-memory index built from that copy.
+package lsms
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	_ "modernc.org/sqlite" // the embedded database
+
+	npac "github.com/opennpac/npac"
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS routes (tn TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS codes (npanxx TEXT PRIMARY KEY, spid TEXT NOT NULL, region TEXT NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lrns (lrn TEXT PRIMARY KEY, spid TEXT NOT NULL, region TEXT NOT NULL) WITHOUT ROWID;
+`
+
+// Store is the LSMS's local, durable copy of routing data.
+type Store struct {
+	db *sql.DB
+}
+
+// OpenStore opens (creating if needed) the local database in dir.
+func OpenStore(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("lsms store: %w", err)
+	}
+	dsn := "file:" + filepath.Join(dir, "lsms.db") +
+		"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("lsms store: %w", err)
+	}
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("lsms store schema: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// state reads an integer from the state table (0 when unset).
+func state(q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, ctx context.Context, key string) (int64, error) {
+	var v string
+	err := q.QueryRowContext(ctx, `SELECT value FROM state WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("lsms state %s: %w", key, err)
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
+
+func setState(ctx context.Context, tx *sql.Tx, key string, v int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, strconv.FormatInt(v, 10))
+	return err
+}
+
+// LastSeq returns the sequence number of the last message applied, and
+// whether a complete image underlies it (false: a sync must start over).
+func (s *Store) LastSeq(ctx context.Context) (seq int64, synced bool, err error) {
+	if seq, err = state(s.db, ctx, "last_seq"); err != nil {
+		return 0, false, err
+	}
+	done, err := state(s.db, ctx, "image_complete")
+	return seq, done == 1, err
+}
+
+// Change is an update of the index that applying a message implies.
+type Change struct {
+	// TN set: the TN's route (nil to delete it).
+	TN    npac.TN
+	Route *npac.Route
+	// Code set: the NPA-NXX's holder ("" to delete the code).
+	Code   npac.NPANXX
+	Holder npac.SPID
+}
+
+// Apply applies messages in one transaction, skipping those at or before
+// the last applied sequence, and records the new last sequence with them:
+// a crash leaves either all of them applied or none. It returns the index
+// changes and the new last sequence.
+func (s *Store) Apply(ctx context.Context, msgs []*npac.Message) ([]Change, int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("apply: %w", err)
+	}
+	defer tx.Rollback()
+	last, err := state(tx, ctx, "last_seq")
+	if err != nil {
+		return nil, 0, err
+	}
+	var changes []Change
+	for _, m := range msgs {
+		if m.Seq <= last {
+			continue // applied before: the NPAC resent it
+		}
+		c, err := applyOne(ctx, tx, m)
+		if err != nil {
+			return nil, 0, fmt.Errorf("apply message %d: %w", m.Seq, err)
+		}
+		if c != nil {
+			changes = append(changes, *c)
+		}
+		last = m.Seq
+	}
+	if err := setState(ctx, tx, "last_seq", last); err != nil {
+		return nil, 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, 0, fmt.Errorf("apply: %w", err)
+	}
+	return changes, last, nil
+}
+
+// applyOne writes one message to the local tables.
+func applyOne(ctx context.Context, tx *sql.Tx, m *npac.Message) (*Change, error) {
+	switch m.Kind {
+	case npac.MsgSV:
+		if m.Route == nil {
+			return nil, errors.New("sv message without a route")
+		}
+		data, err := json.Marshal(m.Route)
+		if err != nil {
+			return nil, err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO routes (tn, seq, data) VALUES (?, ?, ?) ON CONFLICT (tn) DO UPDATE SET seq = excluded.seq, data = excluded.data`,
+			string(m.TN), m.Seq, string(data))
+		return &Change{TN: m.TN, Route: m.Route}, err
+	case npac.MsgSVDelete:
+		_, err := tx.ExecContext(ctx, `DELETE FROM routes WHERE tn = ?`, string(m.TN))
+		return &Change{TN: m.TN}, err
+	case npac.MsgCode:
+		if m.Code == nil {
+			return nil, errors.New("npa-nxx message without a code")
+		}
+		data, err := json.Marshal(m.Code)
+		if err != nil {
+			return nil, err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO codes (npanxx, spid, region, data) VALUES (?, ?, ?, ?)
+			ON CONFLICT (npanxx) DO UPDATE SET spid = excluded.spid, region = excluded.region, data = excluded.data`,
+			string(m.Code.NPANXX), string(m.Code.SPID), string(m.Code.Region), string(data))
+		return &Change{Code: m.Code.NPANXX, Holder: m.Code.SPID}, err
+	case npac.MsgCodeDelete:
+		if m.Code == nil {
+			return nil, errors.New("npa-nxx message without a code")
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM codes WHERE npanxx = ?`, string(m.Code.NPANXX))
+		return &Change{Code: m.Code.NPANXX}, err
+	case npac.MsgLRN:
+		if m.LRN == nil {
+			return nil, errors.New("lrn message without an LRN")
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO lrns (lrn, spid, region) VALUES (?, ?, ?)
+			ON CONFLICT (lrn) DO UPDATE SET spid = excluded.spid, region = excluded.region`,
+			string(m.LRN.LRN), string(m.LRN.SPID), string(m.LRN.Region))
+		return nil, err
+	case npac.MsgLRNDelete:
+		if m.LRN == nil {
+			return nil, errors.New("lrn message without an LRN")
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM lrns WHERE lrn = ?`, string(m.LRN.LRN))
+		return nil, err
+	}
+	// A kind this LSMS does not know: skip it, so a newer NPAC does not
+	// stop an older LSMS.
+	return nil, nil
+}
+
+// imageBatch is how many image messages go in one local transaction.
+const imageBatch = 5000
+
+// Image replaces the local data with a full image. The image is marked
+// complete only after its last batch commits: a sync cut short starts over.
+type Image struct {
+	s       *Store
+	ctx     context.Context
+	head    int64
+	pending []*npac.Message
+	// Changes collects the index changes of what was loaded.
+	Changes []Change
+}
+
+// BeginImage empties the local data for an image read at log sequence
+// head.
+func (s *Store) BeginImage(ctx context.Context, head int64) (*Image, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{`DELETE FROM routes`, `DELETE FROM codes`, `DELETE FROM lrns`} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("image: %w", err)
+		}
+	}
+	if err := setState(ctx, tx, "image_complete", 0); err != nil {
+		return nil, err
+	}
+	if err := setState(ctx, tx, "last_seq", 0); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	return &Image{s: s, ctx: ctx, head: head}, nil
+}
+
+// Add queues one image message, writing a batch when enough are queued.
+func (im *Image) Add(m *npac.Message) error {
+	im.pending = append(im.pending, m)
+	if len(im.pending) >= imageBatch {
+		return im.flush(false)
+	}
+	return nil
+}
+
+// Finish writes what is queued and marks the image complete at its head.
+func (im *Image) Finish() error { return im.flush(true) }
+
+func (im *Image) flush(final bool) error {
+	tx, err := im.s.db.BeginTx(im.ctx, nil)
+	if err != nil {
+		return fmt.Errorf("image: %w", err)
+	}
+	defer tx.Rollback()
+	for _, m := range im.pending {
+		c, err := applyOne(im.ctx, tx, m)
+		if err != nil {
+			return fmt.Errorf("image: %w", err)
+		}
+		if c != nil {
+			im.Changes = append(im.Changes, *c)
+		}
+	}
+	if final {
+		if err := setState(im.ctx, tx, "image_complete", 1); err != nil {
+			return err
+		}
+		if err := setState(im.ctx, tx, "last_seq", im.head); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("image: %w", err)
+	}
+	im.pending = im.pending[:0]
+	return nil
+}
+
+// Each calls fn with every stored TN route and code, to build the index.
+func (s *Store) Each(ctx context.Context, fn func(Change)) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT npanxx, spid FROM codes`)
+	if err != nil {
+		return fmt.Errorf("lsms codes: %w", err)
+	}
+	for rows.Next() {
+		var c Change
+		if err := rows.Scan(&c.Code, &c.Holder); err != nil {
+			rows.Close()
+			return err
+		}
+		fn(c)
+	}
+	rows.Close()
+	if rows, err = s.db.QueryContext(ctx, `SELECT tn, data FROM routes`); err != nil {
+		return fmt.Errorf("lsms routes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			tn   npac.TN
+			data string
+		)
+		if err := rows.Scan(&tn, &data); err != nil {
+			return err
+		}
+		var r npac.Route
+		if err := json.Unmarshal([]byte(data), &r); err != nil {
+			return fmt.Errorf("lsms route %s: %w", tn, err)
+		}
+		fn(Change{TN: tn, Route: &r})
+	}
+	return rows.Err()
+}
+
+// Dump writes every stored route as "tn lrn spid" lines, sorted by TN, so
+// two copies (the NPAC's published state and an LSMS's) can be compared.
+func (s *Store) Dump(ctx context.Context, fn func(tn npac.TN, r *npac.Route) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT tn, data FROM routes ORDER BY tn`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			tn   npac.TN
+			data string
+		)
+		if err := rows.Scan(&tn, &data); err != nil {
+			return err
+		}
+		var r npac.Route
+		if err := json.Unmarshal([]byte(data), &r); err != nil {
+			return err
+		}
+		if err := fn(tn, &r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
