@@ -151,6 +151,9 @@ type LSMSService interface {
 	Image(ctx context.Context, spid SPID, start func(head, total int64) error, each func(*Message) error) error
 	// LogHead returns the newest log sequence number.
 	LogHead(ctx context.Context) (int64, error)
+	// SeqBefore returns the sequence number just before the first message
+	// appended at or after t: the "after" that recovers from t on.
+	SeqBefore(ctx context.Context, t time.Time) (int64, error)
 	// LogChanged returns a channel closed at the next log append made by
 	// this process, for streams to wake on.
 	LogChanged() <-chan struct{}

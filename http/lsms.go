@@ -137,9 +137,22 @@ func (s *Server) streamLSMS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cursor := l.AckedSeq
-	if a := r.URL.Query().Get("after"); a != "" {
+	q := r.URL.Query()
+	if q.Get("after") != "" && q.Get("since") != "" {
+		return npac.Errorf(npac.EINVALID, "Give after (a sequence number) or since (a time), not both.")
+	}
+	if a := q.Get("after"); a != "" {
 		if cursor, err = strconv.ParseInt(a, 10, 64); err != nil || cursor < 0 {
 			return npac.Errorf(npac.EINVALID, "after %q is not a sequence number.", a)
+		}
+	}
+	if since := q.Get("since"); since != "" {
+		at, err := time.Parse(time.RFC3339, since)
+		if err != nil {
+			return npac.Errorf(npac.EINVALID, "since %q is not an RFC 3339 time, such as 2026-11-21T15:00:00Z.", since)
+		}
+		if cursor, err = s.LSMS.SeqBefore(ctx, at); err != nil {
+			return err
 		}
 	}
 	// The first read reports errors (forbidden, log-truncated) as a

@@ -217,6 +217,18 @@ func (s *Store) LogHead(ctx context.Context) (int64, error) {
 	return head, nil
 }
 
+// SeqBefore implements npac.LSMSService.
+func (s *Store) SeqBefore(ctx context.Context, at time.Time) (int64, error) {
+	var first sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT MIN(seq) FROM lsms_log WHERE created_at >= ?`), micros(at)).Scan(&first); err != nil {
+		return 0, fmt.Errorf("log by time: %w", err)
+	}
+	if !first.Valid {
+		return s.LogHead(ctx)
+	}
+	return first.Int64 - 1, nil
+}
+
 // LogChanged implements npac.LSMSService.
 func (s *Store) LogChanged() <-chan struct{} {
 	s.logMu.Lock()

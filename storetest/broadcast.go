@@ -236,3 +236,24 @@ func (w *World) svOf(t testing.TB, tn npac.TN) *npac.SV {
 	}
 	return list[0]
 }
+
+func testLogSince(t *testing.T, b Backend) {
+	w := NewWorld(t, b.Open)
+	w.register(t, SPB)
+	w.activatePending(t, TN(540))
+	w.Clock.Advance(time.Hour)
+	mid := w.Clock.Now()
+	second := w.activatePending(t, TN(541))
+	after, err := w.S.SeqBefore(context.Background(), mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := w.messages(t, SPB, after)
+	if len(ms) != 1 || ms[0].TN != TN(541) || ms[0].Seq != second.Broadcast.Seq {
+		t.Errorf("messages since %v: got %+v, want only the broadcast of %s", mid, ms, TN(541))
+	}
+	head, _ := w.S.LogHead(context.Background())
+	if got, _ := w.S.SeqBefore(context.Background(), mid.Add(time.Hour)); got != head {
+		t.Errorf("since a time after every message: got %d, want the head %d", got, head)
+	}
+}

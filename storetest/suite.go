@@ -58,6 +58,7 @@ func Run(t *testing.T, b Backend) {
 		{"Broadcast", testBroadcast},
 		{"BroadcastFailure", testBroadcastFailure},
 		{"BroadcastImage", testBroadcastImage},
+		{"LogSince", testLogSince},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })

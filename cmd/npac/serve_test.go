@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,11 +47,31 @@ type server struct {
 
 var urlRE = regexp.MustCompile(`url=(http://[0-9.:]+)`)
 
+// npacBinary builds the npac binary once for the process tests: a real
+// build, as a user runs it, without the race detector's instrumentation
+// (which slows the embedded database twenty-fold). Without a Go toolchain
+// it falls back to re-executing this test binary as npac.
+var npacBinary = sync.OnceValue(func() string {
+	dir, err := os.MkdirTemp("", "npac-bin-")
+	if err != nil {
+		return ""
+	}
+	bin := filepath.Join(dir, "npac")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building npac for the process tests failed, re-executing the test binary instead: %v\n%s", err, out)
+		return ""
+	}
+	return bin
+})
+
 // startServer runs npac with args and waits until it serves.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "NPAC_TEST_EXEC=1", "NPAC_TEST_ARGS="+strings.Join(args, "\x1f"))
+	if bin := npacBinary(); bin != "" {
+		cmd = exec.Command(bin, args...)
+	}
 	out := &syncBuffer{}
 	cmd.Stdout = out
 	stderr, err := cmd.StderrPipe()
