@@ -203,7 +203,7 @@ func TestNPACKilledMidBroadcast(t *testing.T) {
 		t.Fatal("could not catch the broadcast in flight")
 	}
 	kill(t, r.npac)
-	<-done // cut short by the kill
+	<-done        // cut short by the kill
 	r.startNPAC() // the LSMS reconnects to it on its own
 	// Activate what the crash left pending; the others refuse (already
 	// sending or active), which the range reports per TN.
