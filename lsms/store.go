@@ -279,29 +279,14 @@ func (s *Store) Each(ctx context.Context, fn func(Change)) error {
 		fn(c)
 	}
 	rows.Close()
-	if rows, err = s.db.QueryContext(ctx, `SELECT tn, data FROM routes`); err != nil {
-		return fmt.Errorf("lsms routes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			tn   npac.TN
-			data string
-		)
-		if err := rows.Scan(&tn, &data); err != nil {
-			return err
-		}
-		var r npac.Route
-		if err := json.Unmarshal([]byte(data), &r); err != nil {
-			return fmt.Errorf("lsms route %s: %w", tn, err)
-		}
-		fn(Change{TN: tn, Route: &r})
-	}
-	return rows.Err()
+	return s.Dump(ctx, func(tn npac.TN, r *npac.Route) error {
+		fn(Change{TN: tn, Route: r})
+		return nil
+	})
 }
 
-// Dump writes every stored route as "tn lrn spid" lines, sorted by TN, so
-// two copies (the NPAC's published state and an LSMS's) can be compared.
+// Dump calls fn with every stored route, in TN order, so that two copies
+// (the NPAC's published state and an LSMS's) can be compared.
 func (s *Store) Dump(ctx context.Context, fn func(tn npac.TN, r *npac.Route) error) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT tn, data FROM routes ORDER BY tn`)
 	if err != nil {
@@ -318,7 +303,7 @@ func (s *Store) Dump(ctx context.Context, fn func(tn npac.TN, r *npac.Route) err
 		}
 		var r npac.Route
 		if err := json.Unmarshal([]byte(data), &r); err != nil {
-			return err
+			return fmt.Errorf("lsms route %s: %w", tn, err)
 		}
 		if err := fn(tn, &r); err != nil {
 			return err

@@ -121,12 +121,15 @@ func (t *tx) lsms(spid npac.SPID) (*npac.LSMSRegistration, error) {
 
 // allLSMS lists every registration, by SPID.
 func (t *tx) allLSMS() ([]*npac.LSMSRegistration, error) {
-	rows, err := t.query(`SELECT ` + lsmsCols + ` FROM lsms ORDER BY spid`)
+	return collectLSMS(t.query(`SELECT ` + lsmsCols + ` FROM lsms ORDER BY spid`))
+}
+
+func collectLSMS(rows *sql.Rows, err error) ([]*npac.LSMSRegistration, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lsms list: %w", err)
 	}
 	defer rows.Close()
-	var out []*npac.LSMSRegistration
+	out := []*npac.LSMSRegistration{}
 	for rows.Next() {
 		l, err := scanLSMS(rows)
 		if err != nil {
@@ -162,20 +165,7 @@ func (s *Store) LSMSs(ctx context.Context) ([]*npac.LSMSRegistration, error) {
 	if err := requireAdmin(a, "list LSMS registrations"); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+lsmsCols+` FROM lsms ORDER BY spid`)
-	if err != nil {
-		return nil, fmt.Errorf("lsms list: %w", err)
-	}
-	defer rows.Close()
-	out := []*npac.LSMSRegistration{}
-	for rows.Next() {
-		l, err := scanLSMS(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return collectLSMS(s.db.QueryContext(ctx, `SELECT `+lsmsCols+` FROM lsms ORDER BY spid`))
 }
 
 // UnregisterLSMS implements npac.LSMSService.
