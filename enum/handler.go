@@ -124,20 +124,28 @@ func (s *Server) reply(b []byte, r *dns.Msg) []byte {
 	m.b = binary.BigEndian.AppendUint16(full[:nameEnd], q.Qtype)
 	m.b = binary.BigEndian.AppendUint16(m.b, q.Qclass)
 	m.qd = 1
+	return answer(z, &m, r.Opcode, q.Qtype, q.Qclass, q.Name, nameEnd)
+}
+
+// answer finishes the reply m, whose header and question are packed: the
+// question's name ends at nameEnd in m.b, and name is that name in the
+// presentation format miekg/dns unpacks. It is shared by reply and
+// replyWire, so that both answer alike.
+func answer[S ~string | ~[]byte](z *zone, m *builder, opcode int, qtype, qclass uint16, name S, nameEnd int) []byte {
 	switch {
 	case m.rcode != 0: // BADVERS
 		return m.finish()
-	case r.Opcode != dns.OpcodeQuery:
+	case opcode != dns.OpcodeQuery:
 		m.rcode = dns.RcodeNotImplemented
 		return m.finish()
-	case q.Qclass != dns.ClassINET && q.Qclass != dns.ClassANY,
-		q.Qtype == dns.TypeAXFR || q.Qtype == dns.TypeIXFR:
+	case qclass != dns.ClassINET && qclass != dns.ClassANY,
+		qtype == dns.TypeAXFR || qtype == dns.TypeIXFR:
 		m.rcode = dns.RcodeRefused
 		return m.finish()
 	}
 
 	var digits [10]byte
-	kind := parseName(q.Name, z.apex, &digits)
+	kind := parseName(name, z.apex, &digits)
 	if kind == outside {
 		m.rcode = dns.RcodeRefused
 		return m.finish()
@@ -148,7 +156,7 @@ func (s *Server) reply(b []byte, r *dns.Msg) []byte {
 	m.ttl = z.ttl
 	switch kind {
 	case atApex:
-		switch q.Qtype {
+		switch qtype {
 		case dns.TypeSOA:
 			m.soa()
 			m.an++
@@ -178,7 +186,7 @@ func (s *Server) reply(b []byte, r *dns.Msg) []byte {
 		switch {
 		case !ok:
 			m.negative(dns.RcodeNameError)
-		case q.Qtype != dns.TypeNAPTR && q.Qtype != dns.TypeANY:
+		case qtype != dns.TypeNAPTR && qtype != dns.TypeANY:
 			m.negative(dns.RcodeSuccess)
 		case route != nil && route.Ported && !isLRN(route.LRN):
 			// A wrong answer misroutes calls; no answer lets the

@@ -23,8 +23,9 @@ const (
 // parseName classifies name, a fully qualified name in the presentation
 // format miekg/dns unpacks, against apex, a lower-case fully qualified name
 // without escapes. For number it writes the ten digits after the country
-// code, most significant first, into digits. It does not allocate.
-func parseName(name, apex string, digits *[10]byte) nameKind {
+// code, most significant first, into digits. It does not allocate. name is
+// a string when it comes from a dns.Msg, bytes when replyWire builds it.
+func parseName[S ~string | ~[]byte](name S, apex string, digits *[10]byte) nameKind {
 	n, a := len(name), len(apex)
 	if n < a || !hasSuffixFold(name, apex) {
 		return outside
@@ -32,7 +33,7 @@ func parseName(name, apex string, digits *[10]byte) nameKind {
 	if n == a {
 		return atApex
 	}
-	var rest string
+	var rest S
 	if apex == "." {
 		rest = name[:n-1]
 	} else {
@@ -78,7 +79,7 @@ func parseName(name, apex string, digits *[10]byte) nameKind {
 
 // hasSuffixFold reports whether s ends with suffix, ignoring ASCII case.
 // suffix must be lower case.
-func hasSuffixFold(s, suffix string) bool {
+func hasSuffixFold[S ~string | ~[]byte](s S, suffix string) bool {
 	off := len(s) - len(suffix)
 	for i := 0; i < len(suffix); i++ {
 		c := s[off+i]
@@ -94,7 +95,7 @@ func hasSuffixFold(s, suffix string) bool {
 
 // escaped reports whether s[i] is escaped by an odd run of backslashes
 // before it.
-func escaped(s string, i int) bool {
+func escaped[S ~string | ~[]byte](s S, i int) bool {
 	n := 0
 	for i--; i >= 0 && s[i] == '\\'; i-- {
 		n++

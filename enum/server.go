@@ -135,6 +135,13 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 // seconds for queries in flight, and returns nil. It returns an error if
 // the configuration is invalid or a listener fails; it closes both
 // listeners in every case.
+//
+// On Linux, when udp is a *net.UDPConn, Serve reads UDP queries in batches
+// with recvmmsg and sends the replies with sendmmsg, from one goroutine,
+// more under load, and answers the common queries straight from their
+// wire format, every other one as a miekg/dns server with ServeDNS as its
+// handler: the replies are the same. Otherwise miekg/dns serves UDP, a
+// goroutine per query. It always serves TCP.
 func (s *Server) Serve(ctx context.Context, udp net.PacketConn, tcp net.Listener) error {
 	closeAll := func() {
 		if udp != nil {
@@ -149,16 +156,26 @@ func (s *Server) Serve(ctx context.Context, udp net.PacketConn, tcp net.Listener
 		closeAll()
 		return err
 	}
-	var servers []*dns.Server
+	var servers []transport
 	var udpAddr, tcpAddr string
 	if udp != nil {
 		udpAddr = udp.LocalAddr().String()
-		// UDPSize is the read buffer for queries, pooled by miekg/dns.
-		servers = append(servers, &dns.Server{PacketConn: udp, Handler: s, UDPSize: dns.DefaultMsgSize})
+		b, err := newBatchUDP(s, z, udp)
+		switch {
+		case err != nil:
+			closeAll()
+			return fmt.Errorf("enum: serve: %w", err)
+		case b != nil:
+			servers = append(servers, b)
+		default:
+			// Not a *net.UDPConn, or not Linux. UDPSize is the read
+			// buffer for queries, pooled by miekg/dns.
+			servers = append(servers, miekgServer{&dns.Server{PacketConn: udp, Handler: s, UDPSize: dns.DefaultMsgSize}})
+		}
 	}
 	if tcp != nil {
 		tcpAddr = tcp.Addr().String()
-		servers = append(servers, &dns.Server{Listener: tcp, Handler: s})
+		servers = append(servers, miekgServer{&dns.Server{Listener: tcp, Handler: s}})
 	}
 	if len(servers) == 0 {
 		return errors.New("enum: serve: no listener")
@@ -175,8 +192,7 @@ func (s *Server) Serve(ctx context.Context, udp net.PacketConn, tcp net.Listener
 	for i, srv := range servers {
 		up := make(chan struct{})
 		ups[i] = up
-		srv.NotifyStartedFunc = func() { close(up) }
-		go func() { results <- result{i, srv.ActivateAndServe()} }()
+		go func() { results <- result{i, srv.serve(func() { close(up) })} }()
 	}
 	done := make([]bool, len(servers))
 	remaining := len(servers)
@@ -216,7 +232,7 @@ func (s *Server) Serve(ctx context.Context, udp net.PacketConn, tcp net.Listener
 	defer cancel()
 	for i, srv := range servers {
 		if !done[i] {
-			srv.ShutdownContext(sctx) // fails only if it already stopped, or on timeout
+			srv.shutdown(sctx)
 		}
 	}
 	for remaining > 0 {
@@ -235,4 +251,26 @@ func (s *Server) Serve(ctx context.Context, udp net.PacketConn, tcp net.Listener
 	}
 	z.log.Info("enum: stopped")
 	return nil
+}
+
+// transport is a server of one listener: the batched UDP server or a
+// miekg/dns server.
+type transport interface {
+	// serve serves until shutdown or until the listener fails, and
+	// returns nil or the failure; it calls started once it serves.
+	serve(started func()) error
+	// shutdown makes serve return; it may return first.
+	shutdown(ctx context.Context)
+}
+
+// miekgServer is a miekg/dns server as a transport.
+type miekgServer struct{ *dns.Server }
+
+func (m miekgServer) serve(started func()) error {
+	m.NotifyStartedFunc = started
+	return m.ActivateAndServe()
+}
+
+func (m miekgServer) shutdown(ctx context.Context) {
+	m.ShutdownContext(ctx) // fails only if it already stopped, or on timeout
 }
