@@ -1,6 +1,7 @@
 package lsms_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -179,6 +181,36 @@ func TestSyncApplyAndDip(t *testing.T) {
 	}
 	if code := getJSON(t, dips.URL+"/lnp/v1/0125550100", &p); code != 400 || p.Code != npac.EINVALID {
 		t.Errorf("dip of a bad TN: status %d, %+v; want 400 invalid", code, p)
+	}
+
+	// A batch dip answers each TN, errors included; more than MaxBatch is
+	// refused.
+	body := fmt.Sprintf(`{"tns": [%q, %q, "bad"]}`, storetest.TN(1), storetest.TN(2))
+	resp, err := http.Post(dips.URL+"/lnp/v1", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch struct {
+		Results []lsms.Answer `json:"results"`
+	}
+	json.NewDecoder(resp.Body).Decode(&batch)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(batch.Results) != 3 || batch.Results[0].Route == nil || batch.Results[0].LRN != storetest.LRNB ||
+		batch.Results[1].Route == nil || batch.Results[1].Ported || batch.Results[2].Error == nil || batch.Results[2].Error.Code != npac.EINVALID {
+		t.Errorf("batch dip: status %d, %+v; want ported, not ported, invalid", resp.StatusCode, batch.Results)
+	}
+	many := make([]string, lsms.MaxBatch+1)
+	for i := range many {
+		many[i] = string(storetest.TN(i))
+	}
+	big, _ := json.Marshal(map[string][]string{"tns": many})
+	resp, err = http.Post(dips.URL+"/lnp/v1", "application/json", bytes.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Errorf("a batch of %d TNs: status %d, want 400", len(many), resp.StatusCode)
 	}
 
 	// A disconnect snaps the TN back to its code holder.
