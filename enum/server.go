@@ -21,13 +21,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/miekg/dns"
 	"github.com/opennpac/npac"
+	"github.com/opennpac/npac/internal/udpbatch"
 )
 
 // DefaultApex is the apex used when Server.Apex is empty.
@@ -108,23 +108,14 @@ func (s *Server) logger() *slog.Logger {
 // serves until ctx ends; then it stops both listeners, waits up to five
 // seconds for queries in flight, and returns nil. A bind failure or an
 // invalid configuration is returned at once. If addr's port is 0, TCP
-// binds the port UDP got.
+// binds the port UDP got; should another socket hold that port for TCP,
+// both are bound again on a new port, up to ten times.
 func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	if _, err := s.prepare(); err != nil {
 		return err
 	}
-	var lc net.ListenConfig
-	udp, err := lc.ListenPacket(ctx, "udp", addr)
+	udp, tcp, err := udpbatch.ListenPair(ctx, addr)
 	if err != nil {
-		return fmt.Errorf("enum: %w", err)
-	}
-	tcpAddr := addr
-	if host, port, err := net.SplitHostPort(addr); err == nil && (port == "" || port == "0") {
-		tcpAddr = net.JoinHostPort(host, strconv.Itoa(udp.LocalAddr().(*net.UDPAddr).Port))
-	}
-	tcp, err := lc.Listen(ctx, "tcp", tcpAddr)
-	if err != nil {
-		udp.Close()
 		return fmt.Errorf("enum: %w", err)
 	}
 	return s.Serve(ctx, udp, tcp)

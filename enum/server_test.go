@@ -42,6 +42,11 @@ func TestListenAndServe(t *testing.T) {
 	var port string
 	addr := regexp.MustCompile(`udp=127\.0\.0\.1:(\d+) tcp=127\.0\.0\.1:(\d+)`)
 	for deadline := time.Now().Add(10 * time.Second); port == ""; {
+		select {
+		case err := <-errc:
+			t.Fatalf("ListenAndServe returned %v before serving", err)
+		default:
+		}
 		if m := addr.FindStringSubmatch(log.String()); m != nil {
 			if m[1] != m[2] {
 				t.Fatalf("UDP on port %s, TCP on port %s, want the same port", m[1], m[2])

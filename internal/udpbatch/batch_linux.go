@@ -1,48 +1,45 @@
-package enum
+package udpbatch
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"net"
+	"net/netip"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 )
 
+// batching: recvmmsg and sendmmsg are to be had.
+const batching = true
+
 // batchSize is how many datagrams one recvmmsg or sendmmsg call moves at
 // most.
 const batchSize = 64
 
-// readSize is the read buffer of one datagram: dns.DefaultMsgSize, as the
-// miekg/dns server this replaces used. A longer datagram is cut to it, as
-// it was.
-const readSize = 4096
-
-// oobSize holds the control messages of a query on a socket bound to a
+// oobSize holds the control messages of a datagram on a socket bound to a
 // wildcard address: an IP_PKTINFO (32 bytes with its header) and an
 // IPV6_PKTINFO (40 bytes).
 const oobSize = 128
 
-// batchUDP answers queries on one UDP socket with one goroutine, or more
-// under load (see serve), each of which reads up to batchSize queries with
-// one recvmmsg, answers them all and sends the replies with one sendmmsg.
-// Against a goroutine and a decoded dns.Msg per query, as miekg/dns
-// serves, this saves most of the CPU a query costs.
-type batchUDP struct {
+// fullRuns is how many full batches in a row make a reader start a helper.
+const fullRuns = 2
+
+// helperStarts counts the helpers started, for tests.
+var helperStarts atomic.Int64
+
+// batcher is the batched server of a *net.UDPConn.
+type batcher struct {
 	s    *Server
-	z    *zone
 	conn *net.UDPConn
 	pc   *ipv4.PacketConn // for ReadBatch and WriteBatch, whatever the family
-	// pktinfo: the socket is bound to a wildcard address, so each reply
-	// is sent from the address its query came to, as miekg/dns does.
-	pktinfo  bool
-	stopping atomic.Bool
+	// pktinfo: the socket is bound to a wildcard address, so each answer
+	// is sent from the address its datagram came to.
+	pktinfo bool
 	// helpers are the reading goroutines besides the leader.
 	helpers sync.WaitGroup
 	mu      sync.Mutex
@@ -52,17 +49,11 @@ type batchUDP struct {
 	idle                 []*helper
 }
 
-// newBatchUDP returns the batch server for c, or nil when c is not a
-// *net.UDPConn: the caller then serves it with miekg/dns.
-func newBatchUDP(s *Server, z *zone, c net.PacketConn) (*batchUDP, error) {
-	conn, ok := c.(*net.UDPConn)
-	if !ok || conn == nil {
-		return nil, nil
-	}
-	u := &batchUDP{s: s, z: z, conn: conn, pc: ipv4.NewPacketConn(conn), maxHelpers: runtime.GOMAXPROCS(0) - 1}
+func newBatcher(s *Server, conn *net.UDPConn) (*batcher, error) {
+	u := &batcher{s: s, conn: conn, pc: ipv4.NewPacketConn(conn), maxHelpers: runtime.GOMAXPROCS(0) - 1}
 	if a, ok := conn.LocalAddr().(*net.UDPAddr); ok && (a.IP == nil || a.IP.IsUnspecified()) {
-		// As miekg/dns: ask for the destination address of each
-		// query, of either family; fail only if neither can be had.
+		// Ask for the destination address of each datagram, of either
+		// family; fail only if neither can be had.
 		err6 := ipv6.NewPacketConn(conn).SetControlMessage(ipv6.FlagDst|ipv6.FlagInterface, true)
 		err4 := u.pc.SetControlMessage(ipv4.FlagDst|ipv4.FlagInterface, true)
 		if err6 != nil && err4 != nil {
@@ -73,23 +64,21 @@ func newBatchUDP(s *Server, z *zone, c net.PacketConn) (*batchUDP, error) {
 	return u, nil
 }
 
-// serve reads and answers queries until shutdown or until reading fails,
-// calls started once it does, and returns the failure, or nil after
-// shutdown.
+// serve reads and answers datagrams until Shutdown or until reading
+// fails, and returns the failure, or nil after Shutdown.
 //
-// One goroutine, the leader, reads with recvmmsg, blocking until a query
-// comes. When it reads full batches twice in a row, queries are piling up
-// faster than one goroutine answers them, and it starts a helper, up to
-// one goroutine per CPU in all. A helper reads and writes through its own
-// descriptor of the socket, so that it does not wait for the leader's
-// (Go serializes the reads, and the writes, on one descriptor), without
-// blocking, and returns as soon as no query waits. So a server that keeps
-// up runs one goroutine, which costs the least CPU per query, and a
-// loaded one answers on every CPU.
-func (u *batchUDP) serve(started func()) error {
-	started()
-	err := u.read(u.pc, newBatch(), false)
-	u.stop() // the helpers
+// One goroutine, the leader, reads with recvmmsg, blocking until a
+// datagram comes. When it reads full batches twice in a row, datagrams
+// are piling up faster than one goroutine answers them, and it starts a
+// helper, up to one goroutine per CPU in all. A helper reads and writes
+// through its own descriptor of the socket, so that it does not wait for
+// the leader's (Go serializes the reads, and the writes, on one
+// descriptor), without blocking, and returns as soon as no datagram
+// waits. So a server that keeps up runs one goroutine, which costs the
+// least CPU per datagram, and a loaded one answers on every CPU.
+func (u *batcher) serve() error {
+	err := u.read(u.pc, newBatch(u.s.opts), false)
+	u.s.Shutdown() // the helpers
 	u.helpers.Wait()
 	for _, h := range u.idle {
 		h.conn.Close()
@@ -105,17 +94,11 @@ type helper struct {
 	b    *batch
 }
 
-// fullRuns is how many full batches in a row make a reader start a helper.
-const fullRuns = 2
-
-// helperStarts counts the helpers started, for tests.
-var helperStarts atomic.Int64
-
 // spawn starts a helper unless enough run or none can be had.
-func (u *batchUDP) spawn() {
+func (u *batcher) spawn() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.nhelpers >= u.maxHelpers || u.stopping.Load() {
+	if u.nhelpers >= u.maxHelpers || u.s.stopping.Load() {
 		return
 	}
 	var h *helper
@@ -124,10 +107,10 @@ func (u *batchUDP) spawn() {
 	} else {
 		c, err := dupUDP(u.conn)
 		if err != nil {
-			u.z.log.Debug("enum: no descriptor for a UDP helper", "err", err)
+			u.s.fault(NoHelper, nil, err)
 			return
 		}
-		h = &helper{conn: c, pc: ipv4.NewPacketConn(c), b: newBatch()}
+		h = &helper{conn: c, pc: ipv4.NewPacketConn(c), b: newBatch(u.s.opts)}
 	}
 	u.nhelpers++
 	helperStarts.Add(1)
@@ -159,24 +142,14 @@ func dupUDP(c *net.UDPConn) (*net.UDPConn, error) {
 	return d, nil
 }
 
-// stop makes the leader and the helpers return once they have sent the
-// replies to the queries they hold.
-func (u *batchUDP) stop() {
-	u.stopping.Store(true)
-	u.conn.SetReadDeadline(time.Unix(1, 0))
-}
-
-// shutdown stops the readers; Serve waits for serve to return.
-func (u *batchUDP) shutdown(context.Context) { u.stop() }
-
 // batch is a reader's buffers.
 type batch struct {
 	in, out []ipv4.Message
-	bufs    [][]byte // reply buffers, one per slot of out
-	oobs    [][]byte // reply control messages, one per slot of out
+	bufs    [][]byte // answer buffers, one per slot of out
+	oobs    [][]byte // answer control messages, one per slot of out
 }
 
-func newBatch() *batch {
+func newBatch(opts Options) *batch {
 	b := &batch{
 		in:   make([]ipv4.Message, batchSize),
 		out:  make([]ipv4.Message, batchSize),
@@ -184,35 +157,34 @@ func newBatch() *batch {
 		oobs: make([][]byte, batchSize),
 	}
 	for i := range b.in {
-		b.in[i].Buffers = [][]byte{make([]byte, readSize)}
+		b.in[i].Buffers = [][]byte{make([]byte, opts.ReadSize)}
 		b.in[i].OOB = make([]byte, oobSize)
 		b.out[i].Buffers = [][]byte{nil}
-		b.bufs[i] = make([]byte, 0, maxReply)
+		b.bufs[i] = make([]byte, 0, opts.ReplySize)
 		b.oobs[i] = make([]byte, 0, pktinfo6Space)
 	}
 	return b
 }
 
 // read is the loop of the leader, or of a helper, which returns nil when
-// no query waits. It reads and writes through pc, with the buffers b.
-func (u *batchUDP) read(pc *ipv4.PacketConn, b *batch, helper bool) error {
+// no datagram waits. It reads and writes through pc, with the buffers b.
+func (u *batcher) read(pc *ipv4.PacketConn, b *batch, helper bool) error {
+	s := u.s
 	flags := 0
 	if helper {
 		flags = syscall.MSG_DONTWAIT
 	}
 	full := 0 // full batches in a row
 	for {
-		if helper && u.stopping.Load() {
+		if helper && s.stopping.Load() {
 			return nil
 		}
 		n, err := pc.ReadBatch(b.in, flags)
 		if err != nil {
-			if helper || u.stopping.Load() {
+			if helper || s.stopping.Load() {
 				return nil
 			}
-			// As miekg/dns: a temporary error is no failure.
-			var t interface{ Temporary() bool }
-			if errors.As(err, &t) && t.Temporary() {
+			if temporary(err) {
 				continue
 			}
 			return err
@@ -226,17 +198,23 @@ func (u *batchUDP) read(pc *ipv4.PacketConn, b *batch, helper bool) error {
 		k := 0
 		for i := range b.in[:n] {
 			m := &b.in[i]
-			p := m.Buffers[0][:m.N]
-			r, ok := u.z.replyWire(b.bufs[k], p)
-			if !ok {
-				r = u.s.replyPacket(b.bufs[k], p)
-				if r == nil {
-					continue
-				}
+			if s.opts.DropTruncated && m.Flags&syscall.MSG_TRUNC != 0 {
+				s.fault(Truncated, m.Addr, nil)
+				continue
+			}
+			r, dst := s.h(b.bufs[k][:0], m.Buffers[0][:m.N], m.Addr)
+			if r == nil {
+				continue
+			}
+			if cap(r) > cap(b.bufs[k]) {
+				b.bufs[k] = r[:0] // keep a buffer the Handler grew
+			}
+			if dst == nil {
+				dst = m.Addr
 			}
 			o := &b.out[k]
 			o.Buffers[0] = r
-			o.Addr = m.Addr
+			o.Addr = dst
 			o.OOB = nil
 			if u.pktinfo {
 				o.OOB = replySource(b.oobs[k][:0], m.OOB[:m.NN])
@@ -254,9 +232,9 @@ func (u *batchUDP) read(pc *ipv4.PacketConn, b *batch, helper bool) error {
 	}
 }
 
-// write sends the replies in out. A reply that cannot be sent is logged at
-// debug level and skipped, as the handler does with a failed write.
-func (u *batchUDP) write(pc *ipv4.PacketConn, out []ipv4.Message) {
+// write sends the answers in out. An answer that cannot be sent is
+// reported and skipped.
+func (u *batcher) write(pc *ipv4.PacketConn, out []ipv4.Message) {
 	for len(out) > 0 {
 		n, err := pc.WriteBatch(out, 0)
 		if err == nil {
@@ -267,26 +245,25 @@ func (u *batchUDP) write(pc *ipv4.PacketConn, out []ipv4.Message) {
 			return
 		}
 		// sendmmsg fails only when its first datagram does.
-		u.z.log.Debug("enum: write reply", "remote", out[0].Addr, "err", err)
+		u.s.fault(WriteFailed, out[0].Addr, err)
 		out = out[1:]
 	}
 }
 
-// Control messages of Linux for the source address of a reply.
+// Control messages of Linux for the source address of an answer.
 const (
 	pktinfo4Len   = 12 // struct in_pktinfo
 	pktinfo6Len   = 20 // struct in6_pktinfo
 	pktinfo6Space = syscall.SizeofCmsghdr + (pktinfo6Len+7)&^7
 )
 
-// replySource appends to b the control message that makes a reply leave
-// from the address its query came to, given the query's control
-// messages, and returns it; or returns nil if they do not say. Like
-// miekg/dns, it takes the IPv6 destination if there is one, else the IPv4
-// one, and sends from an IPv4 address, mapped or not, with IP_PKTINFO.
+// replySource appends to b the control message that makes an answer
+// leave from the address its datagram came to, given the datagram's
+// control messages, and returns it; or returns nil if they do not say. It
+// takes the IPv6 destination if there is one, else the IPv4 one, and
+// sends from an IPv4 address, mapped or not, with IP_PKTINFO.
 func replySource(b, oob []byte) []byte {
-	var dst net.IP
-	var dst4 []byte
+	var dst netip.Addr
 	for len(oob) >= syscall.SizeofCmsghdr {
 		l, level, typ := cmsgHeader(oob)
 		if l < syscall.SizeofCmsghdr || l > len(oob) {
@@ -295,9 +272,9 @@ func replySource(b, oob []byte) []byte {
 		data := oob[syscall.SizeofCmsghdr:l]
 		switch {
 		case level == syscall.IPPROTO_IPV6 && typ == syscall.IPV6_PKTINFO && len(data) >= pktinfo6Len:
-			dst = net.IP(data[:16])
-		case level == syscall.IPPROTO_IP && typ == syscall.IP_PKTINFO && len(data) >= pktinfo4Len:
-			dst4 = data[8:12] // ipi_addr
+			dst = netip.AddrFrom16([16]byte(data[:16]))
+		case level == syscall.IPPROTO_IP && typ == syscall.IP_PKTINFO && len(data) >= pktinfo4Len && !dst.IsValid():
+			dst = netip.AddrFrom4([4]byte(data[8:12])) // ipi_addr
 		}
 		next := syscall.CmsgSpace(l - syscall.SizeofCmsghdr)
 		if next > len(oob) {
@@ -305,19 +282,18 @@ func replySource(b, oob []byte) []byte {
 		}
 		oob = oob[next:]
 	}
-	if dst == nil && dst4 != nil {
-		dst = net.IP(dst4)
-	}
-	if dst == nil {
+	if !dst.IsValid() {
 		return nil
 	}
-	if v4 := dst.To4(); v4 != nil {
+	if dst = dst.Unmap(); dst.Is4() {
 		b = cmsg(b, syscall.IPPROTO_IP, syscall.IP_PKTINFO, pktinfo4Len)
-		copy(b[len(b)-syscall.CmsgSpace(pktinfo4Len)+syscall.SizeofCmsghdr+4:], v4) // ipi_spec_dst
+		a := dst.As4()
+		copy(b[len(b)-syscall.CmsgSpace(pktinfo4Len)+syscall.SizeofCmsghdr+4:], a[:]) // ipi_spec_dst
 		return b
 	}
 	b = cmsg(b, syscall.IPPROTO_IPV6, syscall.IPV6_PKTINFO, pktinfo6Len)
-	copy(b[len(b)-syscall.CmsgSpace(pktinfo6Len)+syscall.SizeofCmsghdr:], dst) // ipi6_addr
+	a := dst.As16()
+	copy(b[len(b)-syscall.CmsgSpace(pktinfo6Len)+syscall.SizeofCmsghdr:], a[:]) // ipi6_addr
 	return b
 }
 
