@@ -112,11 +112,17 @@ func parseNumber(number, params string) (npac.TN, int) {
 	if n != len(number) {
 		s = string(digits)
 	}
-	tn, err := npac.ParseTN(s)
-	if err != nil {
+	if !validTN(s) {
 		return "", sip.StatusAddressIncomplete
 	}
-	return tn, 0
+	return npac.TN(s), 0
+}
+
+// validTN reports whether ten digits are a NANP TN, as npac.ParseTN
+// checks them, without its allocations: an NPA and an NXX that start with
+// 2-9 and are not N11 codes.
+func validTN(s string) bool {
+	return s[0] >= '2' && s[1:3] != "11" && s[3] >= '2' && s[4:6] != "11"
 }
 
 // paramValue returns the value of parameter name in a ";"-separated list,

@@ -1,9 +1,12 @@
 package sipredirect
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/opennpac/npac"
 )
 
 // BenchmarkAnswer measures the server's own work per dip: reading the
@@ -30,6 +33,17 @@ func BenchmarkAnswer(b *testing.B) {
 		}
 		if c := d.contact("6132180000"); len(c) == 0 {
 			b.Fatal("empty contact")
+		}
+	}
+}
+
+// TestValidTN checks validTN against npac.ParseTN on every NPA-NXX.
+func TestValidTN(t *testing.T) {
+	for code := range 1_000_000 {
+		s := fmt.Sprintf("%06d0100", code)
+		_, err := npac.ParseTN(s)
+		if got := validTN(s); got != (err == nil) {
+			t.Fatalf("validTN(%s) = %v, npac.ParseTN: %v", s, got, err)
 		}
 	}
 }

@@ -136,6 +136,10 @@ type request struct {
 	callID  string // defaults to a fresh one
 	toTag   string
 	headers []string // extra header lines
+	// via is the Via value after "SIP/2.0/transport "; defaults to the
+	// local address, the branch and rport
+	via  string
+	omit string // the name of a header to leave out
 }
 
 func randHex(n int) string {
@@ -162,16 +166,25 @@ func (r *request) format(transport, local string) string {
 	if r.toTag != "" {
 		to += ";tag=" + r.toTag
 	}
+	via := r.via
+	if via == "" {
+		via = local + ";branch=" + r.branch + ";rport"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s SIP/2.0\r\n", r.method, r.ruri)
-	fmt.Fprintf(&b, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n", transport, local, r.branch)
-	fmt.Fprintf(&b, "From: <sip:tester@%s>;tag=%s\r\n", local, "ft"+r.callID[:8])
-	fmt.Fprintf(&b, "To: %s\r\n", to)
-	fmt.Fprintf(&b, "Call-ID: %s\r\n", r.callID)
-	fmt.Fprintf(&b, "CSeq: %d %s\r\n", r.cseq, r.method)
-	b.WriteString("Max-Forwards: 70\r\n")
-	for _, h := range r.headers {
-		b.WriteString(h + "\r\n")
+	lines := []string{
+		fmt.Sprintf("Via: SIP/2.0/%s %s", transport, via),
+		fmt.Sprintf("From: <sip:tester@%s>;tag=%s", local, "ft"+r.callID[:8]),
+		fmt.Sprintf("To: %s", to),
+		fmt.Sprintf("Call-ID: %s", r.callID),
+		fmt.Sprintf("CSeq: %d %s", r.cseq, r.method),
+		"Max-Forwards: 70",
+	}
+	for _, l := range append(lines, r.headers...) {
+		if r.omit != "" && strings.HasPrefix(l, r.omit+":") {
+			continue
+		}
+		b.WriteString(l + "\r\n")
 	}
 	b.WriteString("Content-Length: 0\r\n\r\n")
 	return b.String()
@@ -276,6 +289,32 @@ func (c *udpClient) ack(r *request, res *response) {
 	c.send(&request{method: "ACK", ruri: r.ruri, to: r.to, branch: r.branch, callID: r.callID, cseq: r.cseq, toTag: tag})
 }
 
+// readTCP reads one message framed by its Content-Length.
+func readTCP(t testing.TB, br *bufio.Reader) *response {
+	t.Helper()
+	var msg strings.Builder
+	length := 0
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading over TCP: %v (got %q)", err, msg.String())
+		}
+		msg.WriteString(line)
+		if name, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
+			length, _ = strconv.Atoi(strings.TrimSpace(v))
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	body := make([]byte, length)
+	if _, err := io.ReadFull(br, body); err != nil {
+		t.Fatal(err)
+	}
+	msg.Write(body)
+	return parseResponse(t, msg.String())
+}
+
 // tcpExchange sends r on a new TCP connection and returns the first final
 // response.
 func tcpExchange(t testing.TB, addr string, r *request) *response {
@@ -291,27 +330,7 @@ func tcpExchange(t testing.TB, addr string, r *request) *response {
 	}
 	br := bufio.NewReader(conn)
 	for {
-		var msg strings.Builder
-		length := 0
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				t.Fatalf("reading response over TCP: %v (got %q)", err, msg.String())
-			}
-			msg.WriteString(line)
-			if name, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
-				length, _ = strconv.Atoi(strings.TrimSpace(v))
-			}
-			if line == "\r\n" {
-				break
-			}
-		}
-		body := make([]byte, length)
-		if _, err := io.ReadFull(br, body); err != nil {
-			t.Fatal(err)
-		}
-		msg.Write(body)
-		res := parseResponse(t, msg.String())
+		res := readTCP(t, br)
 		if res.status >= 200 {
 			return res
 		}

@@ -32,12 +32,59 @@
 //     whatever form the request used.
 //
 // Other methods: OPTIONS gets 200 OK with Allow and Accept (for health
-// checks), ACK is absorbed, BYE gets 481 (a redirect server holds no
-// dialogs), CANCEL gets 200 when it matches an INVITE transaction the
-// server still holds and 481 otherwise, and anything else gets 405 with
-// Allow. INVITEs are handled statefully (sipgo's transaction layer): over
-// UDP a 302 is retransmitted until the client's ACK arrives, and a
-// retransmitted INVITE gets the same answer.
+// checks), ACK gets no answer, BYE and CANCEL get 481 Call/Transaction
+// Does Not Exist, and anything else gets 405 Method Not Allowed with Allow.
+// A request that lacks one of the headers every request must carry (Via,
+// From, To, Call-ID, CSeq) gets 400 Bad Request; a message that does not
+// parse as SIP, and every response, is dropped.
+//
+// # Stateless
+//
+// The server is stateless, as RFC 3261 §8.2.7 allows a UAS to be and a
+// redirect server (§8.3) usually is: each request is answered from its own
+// content alone, and nothing is kept once the answer is sent: no
+// transaction, no dialog. So its memory does not grow with the dip rate.
+//
+//   - A retransmitted INVITE is answered again, with the same answer: the
+//     lookup is idempotent, and the To tag is not random but a keyed hash of
+//     the request's Call-ID, From tag and top Via branch, under a key drawn
+//     when Serve starts. Every copy of one INVITE thus gets the same To tag
+//     while the server runs (after a restart, a different one).
+//   - A final answer is sent once. Over UDP, a client whose answer was lost
+//     sends its INVITE again (RFC 3261 Timer A) and gets the answer again.
+//   - ACK is absorbed, whichever answer it acknowledges.
+//   - CANCEL gets 481: there is no INVITE transaction for it to match (RFC
+//     3261 §9.2). An INVITE is answered as soon as it arrives, with a final
+//     answer, so there is never one pending to cancel.
+//   - A request that already carries a To tag keeps it in the answer.
+//
+// This is a change: the server used to be stateful, through sipgo's
+// transaction layer, which held every INVITE transaction for seconds after
+// its answer (for 31,000 dips a second, close to a gigabyte of heap). It
+// then retransmitted an unacknowledged 302 over UDP, and answered a CANCEL
+// of an INVITE it still held 200 OK; a CANCEL now always gets 481.
+//
+// # Transport
+//
+// Answers are routed as RFC 3261 §18.2.2 and RFC 3581 say. Over UDP the
+// answer goes to the IP address the request came from, and to the port it
+// came from when the top Via asks for it with rport, else to the Via
+// sent-by port (5060 when there is none); a Via maddr is not honoured. The
+// top Via of the answer gets received=IP when that address differs from
+// the sent-by host (§18.2.1), and rport=PORT;received=IP when rport was
+// asked. A datagram longer than 32 KiB is dropped. Over TCP the answer
+// goes back on the request's connection, which the client may keep for
+// further requests; messages are framed by their Content-Length, and CRLF
+// keep-alives (RFC 5626 §3.5.1) are answered.
+//
+// On Linux, UDP is read and answered in batches, with recvmmsg and
+// sendmmsg, by one goroutine that starts helpers, up to one per CPU, while
+// requests arrive faster than it answers them. Elsewhere, or when the
+// PacketConn given to Serve is not a *net.UDPConn, one goroutine per CPU
+// reads and answers one datagram at a time. Messages are parsed and
+// answers built with sipgo's sip package, but over UDP the common INVITE
+// is answered by a fast path that builds the same bytes without it (see
+// fast.go), and ACKs are dropped unparsed.
 package sipredirect
 
 import (
@@ -46,17 +93,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
-	"sync"
-
-	"github.com/emiago/sipgo"
-	"github.com/emiago/sipgo/sip"
 
 	"github.com/opennpac/npac"
+	"github.com/opennpac/npac/internal/udpbatch"
 )
-
-// allowed lists the methods the server handles, for Allow headers.
-const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS"
 
 // Server answers LNP dips over SIP. Set Resolver before serving; Log may be
 // nil, in which case slog.Default() is used. A Server must not be changed
@@ -64,8 +104,8 @@ const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS"
 type Server struct {
 	// Resolver is the data source of every answer.
 	Resolver npac.Resolver
-	// Log receives the server's and the SIP stack's messages; per-request
-	// messages are logged at debug level only.
+	// Log receives the server's messages; per-request messages are logged
+	// at debug level only.
 	Log *slog.Logger
 }
 
@@ -74,40 +114,20 @@ type Server struct {
 // once. When addr's port is 0, TCP is bound to the port the system chose
 // for UDP, so both transports share one port.
 func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
-	udp, tcp, err := listen(ctx, addr)
+	udp, tcp, err := udpbatch.ListenPair(ctx, addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("sipredirect: listen: %w", err)
 	}
 	return s.Serve(ctx, udp, tcp)
 }
 
-// listen binds addr on UDP, then TCP on the same port.
-func listen(ctx context.Context, addr string) (net.PacketConn, net.Listener, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sipredirect: listen: %w", err)
-	}
-	var lc net.ListenConfig
-	// With port 0 the UDP port chosen may be taken on TCP; try a few.
-	tries := 1
-	if port == "0" {
-		tries = 5
-	}
-	for i := 0; ; i++ {
-		udp, err := lc.ListenPacket(ctx, "udp", addr)
-		if err != nil {
-			return nil, nil, fmt.Errorf("sipredirect: listen udp: %w", err)
-		}
-		_, uport, _ := net.SplitHostPort(udp.LocalAddr().String())
-		tcp, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, uport))
-		if err == nil {
-			return udp, tcp, nil
-		}
-		udp.Close()
-		if i+1 >= tries {
-			return nil, nil, fmt.Errorf("sipredirect: listen tcp: %w", err)
-		}
-	}
+// transport serves one listener.
+type transport interface {
+	// serve answers requests until shutdown is called or the listener
+	// fails, and returns nil or the failure.
+	serve() error
+	// shutdown makes serve return; it may return first.
+	shutdown()
 }
 
 // Serve answers requests arriving on udp and on tcp until ctx ends, then
@@ -134,66 +154,54 @@ func (s *Server) Serve(ctx context.Context, udp net.PacketConn, tcp net.Listener
 	if log == nil {
 		log = slog.Default()
 	}
-	ua, err := sipgo.NewUA(
-		sipgo.WithUserAgent("opennpac"),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(log)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(log)),
-	)
-	if err != nil {
-		closeAll()
-		return fmt.Errorf("sipredirect: serve: %w", err)
-	}
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
-	if err != nil {
-		closeAll()
-		ua.Close()
-		return fmt.Errorf("sipredirect: serve: %w", err)
-	}
-	h := &handler{resolver: s.Resolver, log: log}
-	srv.OnInvite(h.invite)
-	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
-	srv.OnOptions(h.options)
-	srv.OnBye(h.noTransaction)
-	srv.OnCancel(h.noTransaction)
-	srv.OnNoRoute(h.notAllowed)
+	h := newHandler(s.Resolver, log)
 
-	// Each Serve* call returns when its listener is closed; a return
-	// before ctx ends means the listener failed.
+	type named struct {
+		network string
+		t       transport
+	}
+	var servers []named
+	if udp != nil {
+		u, err := newUDPServer(h, udp)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("sipredirect: serve udp: %w", err)
+		}
+		servers = append(servers, named{"udp", u})
+	}
+	if tcp != nil {
+		servers = append(servers, named{"tcp", newTCPServer(h, tcp)})
+	}
+
 	type result struct {
 		network string
 		err     error
 	}
-	results := make(chan result, 2)
-	var wg sync.WaitGroup
-	if udp != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results <- result{"udp", srv.ServeUDP(udp)}
-		}()
-	}
-	if tcp != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results <- result{"tcp", srv.ServeTCP(tcp)}
-		}()
+	results := make(chan result, len(servers))
+	for _, srv := range servers {
+		go func() { results <- result{srv.network, srv.t.serve()} }()
 	}
 	log.Info("sip redirect server listening", "udp", addrString(udp), "tcp", listenerString(tcp))
 
 	var failed error
+	remaining := len(servers)
 	select {
 	case <-ctx.Done():
 	case r := <-results:
+		remaining--
 		failed = r.err
 		if failed == nil {
 			failed = errors.New("listener stopped")
 		}
 		failed = fmt.Errorf("sipredirect: serve %s: %w", r.network, failed)
 	}
+	for _, srv := range servers {
+		srv.t.shutdown()
+	}
+	for ; remaining > 0; remaining-- {
+		<-results
+	}
 	closeAll()
-	wg.Wait()
-	ua.Close()
 	return failed
 }
 
@@ -209,100 +217,4 @@ func listenerString(l net.Listener) string {
 		return ""
 	}
 	return l.Addr().String()
-}
-
-// handler holds what request handlers need.
-type handler struct {
-	resolver npac.Resolver
-	log      *slog.Logger
-}
-
-// respond sends res on tx and logs a failure to send.
-func (h *handler) respond(tx sip.ServerTransaction, res *sip.Response) {
-	if err := tx.Respond(res); err != nil {
-		h.log.Warn("sip respond failed", "status", res.StatusCode, "error", err)
-	}
-}
-
-// invite answers a dip.
-func (h *handler) invite(req *sip.Request, tx sip.ServerTransaction) {
-	d, status := dialed(req)
-	if status != 0 {
-		h.reply(req, tx, status, "", d)
-		return
-	}
-	r, ok := h.resolver.Resolve(d.tn)
-	if !ok {
-		h.reply(req, tx, sip.StatusNotFound, "", d)
-		return
-	}
-	if r == nil || r.Ported && len(r.LRN) != 10 {
-		// A route the resolver should never hold: answering npdi
-		// without rn would send the call to the donor switch.
-		h.log.Error("sip dip: resolver returned an unusable route", "tn", string(d.tn), "route", r)
-		h.reply(req, tx, sip.StatusInternalServerError, "", d)
-		return
-	}
-	var lrn npac.LRN
-	if r.Ported {
-		lrn = r.LRN
-	}
-	h.reply(req, tx, sip.StatusMovedTemporarily, d.contact(lrn), d)
-}
-
-// reply sends a final response to an INVITE, with contact as its Contact
-// header value when it is not empty.
-func (h *handler) reply(req *sip.Request, tx sip.ServerTransaction, status int, contact string, d target) {
-	res := sip.NewResponseFromRequest(req, status, reason(status), nil)
-	if contact != "" {
-		res.AppendHeader(sip.NewHeader("Contact", contact))
-	}
-	if h.log.Enabled(context.Background(), slog.LevelDebug) {
-		h.log.Debug("sip dip", "ruri", req.Recipient.String(), "tn", string(d.tn), "status", status, "contact", contact)
-	}
-	h.respond(tx, res)
-}
-
-// reason is the reason phrase of the statuses the server sends.
-func reason(status int) string {
-	switch status {
-	case sip.StatusOK:
-		return "OK"
-	case sip.StatusMovedTemporarily:
-		return "Moved Temporarily"
-	case sip.StatusNotFound:
-		return "Not Found"
-	case sip.StatusMethodNotAllowed:
-		return "Method Not Allowed"
-	case sip.StatusCallTransactionDoesNotExists:
-		return "Call/Transaction Does Not Exist"
-	case sip.StatusAddressIncomplete:
-		return "Address Incomplete"
-	case sip.StatusInternalServerError:
-		return "Server Internal Error"
-	}
-	return "Status " + strconv.Itoa(status)
-}
-
-// options answers health checks.
-func (h *handler) options(req *sip.Request, tx sip.ServerTransaction) {
-	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
-	res.AppendHeader(sip.NewHeader("Allow", allowed))
-	res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
-	h.respond(tx, res)
-}
-
-// noTransaction answers BYE, and CANCEL that matched no INVITE (sipgo
-// answers a matching CANCEL itself): the server keeps no dialogs.
-func (h *handler) noTransaction(req *sip.Request, tx sip.ServerTransaction) {
-	st := sip.StatusCallTransactionDoesNotExists
-	h.respond(tx, sip.NewResponseFromRequest(req, st, reason(st), nil))
-}
-
-// notAllowed answers every other method.
-func (h *handler) notAllowed(req *sip.Request, tx sip.ServerTransaction) {
-	st := sip.StatusMethodNotAllowed
-	res := sip.NewResponseFromRequest(req, st, reason(st), nil)
-	res.AppendHeader(sip.NewHeader("Allow", allowed))
-	h.respond(tx, res)
 }

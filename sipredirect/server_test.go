@@ -115,7 +115,7 @@ func TestMethods(t *testing.T) {
 	}{
 		{"OPTIONS", 200, true},
 		{"BYE", 481, false},
-		{"CANCEL", 481, false}, // matches no INVITE
+		{"CANCEL", 481, false}, // no transaction is ever held
 		{"REGISTER", 405, true},
 		{"MESSAGE", 405, true},
 		{"SUBSCRIBE", 405, true},
@@ -161,52 +161,6 @@ func TestAckIsAbsorbed(t *testing.T) {
 	if res := c.do(&request{method: "OPTIONS", ruri: "sip:" + srv.udp}); res.status != 200 {
 		t.Errorf("OPTIONS after ACK: got %d, want 200", res.status)
 	}
-}
-
-// TestRetransmittedInvite checks that the server is stateful: a
-// retransmitted INVITE gets the same 302, To tag included, and the ACK
-// that completes the transaction gets no answer.
-func TestRetransmittedInvite(t *testing.T) {
-	srv := startServer(t)
-	c := dialUDP(t, srv.udp)
-	r := &request{method: "INVITE", ruri: "sip:+16135550100@" + srv.udp}
-	first := c.do(r)
-	c.send(r)
-	second := c.recv(5 * time.Second)
-	if second == nil {
-		t.Fatal("no answer to the retransmitted INVITE")
-	}
-	if second.status != 302 || second.header.Get("To") != first.header.Get("To") {
-		t.Errorf("retransmission: got %d with To %q, want 302 with To %q", second.status, second.header.Get("To"), first.header.Get("To"))
-	}
-	c.ack(r, first)
-	// The ACK matched the transaction: the 302 is not retransmitted
-	// (Timer G would fire after 500ms).
-	if res := c.recv(1500 * time.Millisecond); res != nil {
-		t.Errorf("got %d %s after the ACK, want no retransmission", res.status, res.reason)
-	}
-	// CANCEL of the completed INVITE matches its transaction: 200.
-	res := c.do(&request{method: "CANCEL", ruri: r.ruri, branch: r.branch, callID: r.callID, cseq: r.cseq})
-	if res.status != 200 {
-		t.Errorf("CANCEL matching the INVITE: got %d %s, want 200", res.status, res.reason)
-	}
-}
-
-// TestUnacknowledgedRedirect checks that a 302 lost over UDP is
-// retransmitted until the client's ACK arrives.
-func TestUnacknowledgedRedirect(t *testing.T) {
-	srv := startServer(t)
-	c := dialUDP(t, srv.udp)
-	r := &request{method: "INVITE", ruri: "sip:+16135550101@" + srv.udp}
-	first := c.do(r)
-	again := c.recv(3 * time.Second)
-	if again == nil {
-		t.Fatal("302 not retransmitted without an ACK")
-	}
-	if again.status != 302 || again.header.Get("Contact") != first.header.Get("Contact") {
-		t.Errorf("retransmission: got %d Contact %q, want 302 Contact %q", again.status, again.header.Get("Contact"), first.header.Get("Contact"))
-	}
-	c.ack(r, first)
 }
 
 // TestSipgoClient dips with sipgo's own client over both transports.
@@ -282,12 +236,15 @@ func TestListenAndServe(t *testing.T) {
 	go func() { done <- s.ListenAndServe(ctx, addr) }()
 
 	// Both transports answer on the one address. The server may still be
-	// binding: retry UDP until it answers.
+	// binding: retry UDP until it answers. Before it binds, recv returns
+	// at once (port unreachable), hence the pause.
 	c := dialUDP(t, addr)
 	var res *response
 	for i := 0; i < 50 && res == nil; i++ {
 		c.send(&request{method: "OPTIONS", ruri: "sip:" + addr})
-		res = c.recv(100 * time.Millisecond)
+		if res = c.recv(100 * time.Millisecond); res == nil {
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	if res == nil || res.status != 200 {
 		t.Fatalf("UDP OPTIONS: got %v, want 200", res)

@@ -36,8 +36,8 @@ func serveSIP(ctx context.Context, r npac.Resolver) (addr string, err error) {
 // sipClient is a minimal SIP UAC on its own connected UDP socket: it sends
 // an INVITE for the TN, waits for the final answer, reads the LRN from the
 // 302's Contact (RFC 4694 rn parameter), and ACKs the answer after the
-// dip's latency is taken, as RFC 3261 requires for a non-2xx answer.
-// Without the ACK the server would retransmit the 302 for 32 s.
+// dip's latency is taken, as RFC 3261 requires for a non-2xx answer (the
+// stateless redirect server absorbs it).
 type sipClient struct {
 	conn    *net.UDPConn
 	id      int
