@@ -41,14 +41,16 @@ const (
 	EInUse                 = "in-use"                         // network data still referenced by live SVs
 	ENotAuthorizedForSPID  = "spid-not-authorized"            // the user may not act for that SPID
 	EPortToOriginalInvalid = "port-to-original-invalid"       // port-to-original where the TN is not ported away from its holder
+	ERateLimited           = "rate-limited"                   // too many lookups in the last minute
+	ELookupLimit           = "lookup-limit"                   // a limited lookup session's numbers are used up
 )
 
 // Error is the one error type of OpenNPAC. Code is stable and machine
 // readable; Message is a sentence a person can act on. Errors that are not
 // of this type are internal and are shown only as "internal error".
 type Error struct {
-	Code    string
-	Message string
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // Error implements the error interface.

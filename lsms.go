@@ -12,6 +12,11 @@ type LSMSRegistration struct {
 	Regions []Region `json:"regions"`
 	// Exclude lists NPA-NXXs whose messages the LSMS does not want.
 	Exclude []NPANXX `json:"exclude"`
+	// PseudoLRN opts the LSMS in to SVs and blocks that carry the
+	// pseudo-LRN (NANC 442): from every provider, or only from those in
+	// PseudoLRNFrom when it is not empty. Without it they are never sent.
+	PseudoLRN     bool   `json:"pseudo_lrn"`
+	PseudoLRNFrom []SPID `json:"pseudo_lrn_from,omitempty"`
 	// AckedSeq is the last log sequence number the LSMS acknowledged.
 	AckedSeq  int64     `json:"acked_seq"`
 	CreatedAt time.Time `json:"created_at"`
@@ -34,6 +39,23 @@ func (l *LSMSRegistration) Wants(r Region, code NPANXX) bool {
 		}
 	}
 	return true
+}
+
+// WantsPseudo reports whether the LSMS receives pseudo-LRN records of a
+// provider.
+func (l *LSMSRegistration) WantsPseudo(spid SPID) bool {
+	if !l.PseudoLRN {
+		return false
+	}
+	if len(l.PseudoLRNFrom) == 0 {
+		return true
+	}
+	for _, s := range l.PseudoLRNFrom {
+		if s == spid {
+			return true
+		}
+	}
+	return false
 }
 
 // Broadcast tracks a sending SV's delivery to the LSMSs.
@@ -65,6 +87,18 @@ const (
 	// MsgLRN and MsgLRNDelete carry LRN network data.
 	MsgLRN       MessageKind = "lrn"
 	MsgLRNDelete MessageKind = "lrn-delete"
+	// MsgBlock sets a pool block's route, the default of its 1,000
+	// numbers; MsgBlockDelete de-pools it, and its numbers fall back to
+	// the code holder.
+	MsgBlock       MessageKind = "block"
+	MsgBlockDelete MessageKind = "block-delete"
+	// MsgFirstPort is the heads-up that the first SV of an NPA-NXX was
+	// created: ported numbers will soon need LNP queries in that code.
+	// It changes no routing.
+	MsgFirstPort MessageKind = "npa-nxx-first-port"
+	// MsgSplit starts or ends the permissive dialing period of an NPA
+	// split (Split).
+	MsgSplit MessageKind = "npa-split"
 )
 
 // Message is one entry of the broadcast log, as an LSMS receives it. Seq
@@ -80,6 +114,12 @@ type Message struct {
 	SVID                int64      `json:"sv_id,omitempty"`
 	Route               *Route     `json:"route,omitempty"`
 	ActivationTimestamp *time.Time `json:"activation_timestamp,omitempty"`
+	// Block and BlockID are set for block messages, with Route and
+	// ActivationTimestamp.
+	Block   NPANXXX `json:"npa_nxx_x,omitempty"`
+	BlockID int64   `json:"block_id,omitempty"`
+	// Split is set for split messages.
+	Split *SplitNotice `json:"split,omitempty"`
 	// Code and LRN carry network data.
 	Code *CodeRecord `json:"npa_nxx,omitempty"`
 	LRN  *LRNRecord  `json:"lrn,omitempty"`
@@ -94,6 +134,8 @@ func (m *Message) NPANXX() NPANXX {
 	switch {
 	case m.TN != "":
 		return m.TN.NPANXX()
+	case m.Block != "":
+		return m.Block.NPANXX()
 	case m.Code != nil:
 		return m.Code.NPANXX
 	}
@@ -113,6 +155,9 @@ func (m *Message) For(l *LSMSRegistration) bool {
 	}
 	if m.Kind == MsgLRN || m.Kind == MsgLRNDelete {
 		return l.Wants(m.Region, "")
+	}
+	if m.Route != nil && m.Route.LRN.IsPseudo() && !l.WantsPseudo(m.Route.SPID) {
+		return false
 	}
 	return l.Wants(m.Region, m.NPANXX())
 }

@@ -16,9 +16,12 @@ type CodeRecord struct {
 	EffectiveDate time.Time `json:"effective_date"`
 	// Portable says the code is open for porting. Subscription versions can
 	// be created in it only when it is and the effective date has come.
-	Portable  bool      `json:"portable"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Portable bool `json:"portable"`
+	// FirstPortAt is when the first SV in the code was created, the
+	// moment the NPAC sent the new NPA-NXX heads-up.
+	FirstPortAt *time.Time `json:"first_port_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 // OpenAt reports whether the code accepts ports at t.

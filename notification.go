@@ -35,6 +35,18 @@ const (
 	// NoticeCustomerDisconnect: the current SP disconnected the number (to
 	// the code holder, who gets the number back).
 	NoticeCustomerDisconnect NoticeKind = "customer-disconnect"
+	// NoticeBlockStatus: a pool block's status changed (to the block
+	// holder).
+	NoticeBlockStatus NoticeKind = "block-status"
+	// NoticeNewNPANXX: the first SV of an NPA-NXX was created (to every
+	// provider serving the region).
+	NoticeNewNPANXX NoticeKind = "new-npa-nxx"
+	// NoticeCodeOpened: an NPA-NXX opened for porting (to every provider
+	// serving the region).
+	NoticeCodeOpened NoticeKind = "npa-nxx-opened"
+	// NoticeOrderStatus: a port order's status changed (to the gaining SP
+	// and, once submitted, the losing SP).
+	NoticeOrderStatus NoticeKind = "order-status"
 )
 
 // Notification is one message to one provider. Seq numbers each provider's

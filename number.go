@@ -29,6 +29,17 @@ func (tn TN) NPANXX() NPANXX { return NPANXX(tn[:6]) }
 // NPANXXX returns the pool block of the TN.
 func (tn TN) NPANXXX() NPANXXX { return NPANXXX(tn[:7]) }
 
+// NPANXX returns the central office code the pool block belongs to.
+func (b NPANXXX) NPANXX() NPANXX { return NPANXX(b[:6]) }
+
+// String formats the block as NPA-NXX-X.
+func (b NPANXXX) String() string {
+	if len(b) != 7 {
+		return string(b)
+	}
+	return string(b[:3]) + "-" + string(b[3:6]) + "-" + string(b[6:])
+}
+
 // String formats the TN as NPA-NXX-XXXX.
 func (tn TN) String() string {
 	if len(tn) != 10 {
@@ -124,8 +135,11 @@ func ParseNPANXXX(s string) (NPANXXX, error) {
 }
 
 // ParseLRN validates s as a Location Routing Number: a valid 10-digit NANP
-// number.
+// number, or the pseudo-LRN 000-000-0000.
 func ParseLRN(s string) (LRN, error) {
+	if digitsOnly(s) == string(PseudoLRN) {
+		return PseudoLRN, nil
+	}
 	tn, err := ParseTN(s)
 	if err != nil {
 		return "", Errorf(EINVALID, "%q is not a valid LRN: an LRN is a 10-digit NANP number (%s)", s, ErrorMessage(err))

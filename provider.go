@@ -42,7 +42,18 @@ type Provider struct {
 	Contacts []Contact    `json:"contacts"`
 	// Bureaus lists the service bureaus (by SPID) this provider authorized
 	// to act for it.
-	Bureaus   []SPID    `json:"bureaus"`
+	Bureaus []SPID `json:"bureaus"`
+	// SOABlocks lets the provider's SOA create and manage the pool blocks
+	// it holds (the SOA NPA-NXX-X indicator); otherwise only the pooling
+	// administrator does.
+	SOABlocks bool `json:"soa_blocks"`
+	// AutoActivate has the NPAC activate the provider's port-in orders on
+	// their FOC date; otherwise the provider activates them itself.
+	AutoActivate bool `json:"auto_activate"`
+	// Origin says how the provider came to be: "" when registered by NPAC
+	// personnel, "import" when a numbering data import created it for an
+	// OCN it found.
+	Origin    string    `json:"origin,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -83,10 +94,12 @@ func (p *Provider) Validate() error {
 
 // ProviderUpdate changes a provider; nil fields stay as they are.
 type ProviderUpdate struct {
-	Name     *string    `json:"name"`
-	Regions  *[]Region  `json:"regions"`
-	Contacts *[]Contact `json:"contacts"`
-	Bureaus  *[]SPID    `json:"bureaus"`
+	Name         *string    `json:"name"`
+	Regions      *[]Region  `json:"regions"`
+	Contacts     *[]Contact `json:"contacts"`
+	Bureaus      *[]SPID    `json:"bureaus"`
+	SOABlocks    *bool      `json:"soa_blocks"`
+	AutoActivate *bool      `json:"auto_activate"`
 }
 
 // Role is what a user may do. Roles other than npac-admin are held for a
@@ -111,13 +124,16 @@ func (r Role) Valid() bool {
 	case RoleAdmin, RoleSOA, RoleLSMS, RoleServiceBureau:
 		return true
 	}
-	return false
+	return r.IsData()
 }
 
-// Grant gives a user a role, for a SPID unless the role is npac-admin.
+// Grant gives a user a role: npac-admin for everything; soa, lsms and
+// service-bureau for a SPID; a data role (ptrs, tcpa, fraud,
+// law-enforcement) for regions.
 type Grant struct {
-	Role Role `json:"role"`
-	SPID SPID `json:"spid,omitempty"`
+	Role    Role     `json:"role"`
+	SPID    SPID     `json:"spid,omitempty"`
+	Regions []Region `json:"regions,omitempty"`
 }
 
 // User is a person or system that calls the NPAC with API tokens.
@@ -139,13 +155,32 @@ func (u *User) Validate() error {
 	}
 	for i, g := range u.Grants {
 		if !g.Role.Valid() {
-			return Errorf(EINVALID, "Role %q is unknown: use npac-admin, soa, lsms or service-bureau.", g.Role)
+			return Errorf(EINVALID, "Role %q is unknown: use npac-admin, soa, lsms, service-bureau, ptrs, tcpa, fraud or law-enforcement.", g.Role)
 		}
 		if g.Role == RoleAdmin {
-			if g.SPID != "" {
-				return Errorf(EINVALID, "The npac-admin role is not held for a SPID: leave its spid empty.")
+			if g.SPID != "" || len(g.Regions) > 0 {
+				return Errorf(EINVALID, "The npac-admin role is held for everything: leave its spid and regions empty.")
 			}
 			continue
+		}
+		if g.Role.IsData() {
+			if g.SPID != "" {
+				return Errorf(EINVALID, "The %s role is held for regions, not a SPID: leave its spid empty.", g.Role)
+			}
+			if len(g.Regions) == 0 {
+				return Errorf(EINVALID, "The %s role is held for the regions whose data it may see: give at least one.", g.Role)
+			}
+			for j, r := range g.Regions {
+				reg, err := ParseRegion(string(r))
+				if err != nil {
+					return err
+				}
+				u.Grants[i].Regions[j] = reg
+			}
+			continue
+		}
+		if len(g.Regions) > 0 {
+			return Errorf(EINVALID, "The %s role is held for a SPID, not regions: leave its regions empty.", g.Role)
 		}
 		spid, err := ParseSPID(string(g.SPID))
 		if err != nil {
@@ -288,4 +323,8 @@ type UserService interface {
 	// SetDisabled disables or re-enables a user (NPAC personnel only).
 	// Errors: not-found, forbidden.
 	SetDisabled(ctx context.Context, id int64, disabled bool) (*User, error)
+	// SetPassword sets the password a user signs in to the web UI with
+	// (NPAC personnel, or the user itself); 12 characters or more.
+	// Errors: invalid, not-found, forbidden.
+	SetPassword(ctx context.Context, userID int64, password string) error
 }
