@@ -105,3 +105,9 @@ func BenchmarkPortCycle(b *testing.B) { storetest.BenchmarkPortCycle(b, backend)
 func BenchmarkPortCycleParallel(b *testing.B) { storetest.BenchmarkPortCycleParallel(b, backend) }
 
 func BenchmarkRangeCreate(b *testing.B) { storetest.BenchmarkRangeCreate(b, backend) }
+
+func BenchmarkImportCNAC(b *testing.B) { storetest.BenchmarkImportCNAC(b, backend) }
+
+func BenchmarkTCPA(b *testing.B) { storetest.BenchmarkTCPA(b, backend) }
+
+func BenchmarkExportBDD(b *testing.B) { storetest.BenchmarkExportBDD(b, backend) }

@@ -60,8 +60,17 @@ func (s *Store) RegisterLSMS(ctx context.Context, l *npac.LSMSRegistration) erro
 				return err
 			}
 		}
+		for i, sp := range l.PseudoLRNFrom {
+			if l.PseudoLRNFrom[i], err = npac.ParseSPID(string(sp)); err != nil {
+				return err
+			}
+		}
+		if len(l.PseudoLRNFrom) > 0 && !l.PseudoLRN {
+			return npac.Errorf(npac.EINVALID, "pseudo_lrn_from names providers to receive pseudo-LRN records from; set pseudo_lrn to opt in.")
+		}
 		regions, _ := json.Marshal(l.Regions)
 		exclude, _ := json.Marshal(l.Exclude)
+		options, _ := json.Marshal(lsmsOptions{l.PseudoLRN, l.PseudoLRNFrom})
 		prev, err := t.lsms(spid)
 		switch {
 		case npac.ErrorCode(err) == npac.ENOTFOUND:
@@ -71,8 +80,8 @@ func (s *Store) RegisterLSMS(ctx context.Context, l *npac.LSMSRegistration) erro
 				return err
 			}
 			l.AckedSeq, l.CreatedAt, l.UpdatedAt = head, t.now, t.now
-			if _, err := t.exec(`INSERT INTO lsms (spid, regions, exclude, acked_seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				string(spid), string(regions), string(exclude), head, micros(t.now), micros(t.now)); err != nil {
+			if _, err := t.exec(`INSERT INTO lsms (spid, regions, exclude, acked_seq, created_at, updated_at, options) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				string(spid), string(regions), string(exclude), head, micros(t.now), micros(t.now), string(options)); err != nil {
 				return fmt.Errorf("register lsms: %w", err)
 			}
 			return t.audit(spid, "lsms.register", "lsms", string(spid), nil, l)
@@ -80,23 +89,29 @@ func (s *Store) RegisterLSMS(ctx context.Context, l *npac.LSMSRegistration) erro
 			return err
 		}
 		l.AckedSeq, l.CreatedAt, l.UpdatedAt = prev.AckedSeq, prev.CreatedAt, t.now
-		if _, err := t.exec(`UPDATE lsms SET regions = ?, exclude = ?, updated_at = ? WHERE spid = ?`,
-			string(regions), string(exclude), micros(t.now), string(spid)); err != nil {
+		if _, err := t.exec(`UPDATE lsms SET regions = ?, exclude = ?, options = ?, updated_at = ? WHERE spid = ?`,
+			string(regions), string(exclude), string(options), micros(t.now), string(spid)); err != nil {
 			return fmt.Errorf("update lsms: %w", err)
 		}
 		return t.audit(spid, "lsms.update", "lsms", string(spid), prev, l)
 	})
 }
 
-const lsmsCols = `spid, regions, exclude, acked_seq, created_at, updated_at`
+const lsmsCols = `spid, regions, exclude, acked_seq, created_at, updated_at, options`
+
+// lsmsOptions is the JSON options column of an LSMS registration.
+type lsmsOptions struct {
+	PseudoLRN     bool        `json:"pseudo_lrn,omitempty"`
+	PseudoLRNFrom []npac.SPID `json:"pseudo_lrn_from,omitempty"`
+}
 
 func scanLSMS(r rowScanner) (*npac.LSMSRegistration, error) {
 	var (
-		l                npac.LSMSRegistration
-		regions, exclude string
-		created, updated int64
+		l                         npac.LSMSRegistration
+		regions, exclude, options string
+		created, updated          int64
 	)
-	if err := r.Scan(&l.SPID, &regions, &exclude, &l.AckedSeq, &created, &updated); errors.Is(err, sql.ErrNoRows) {
+	if err := r.Scan(&l.SPID, &regions, &exclude, &l.AckedSeq, &created, &updated, &options); errors.Is(err, sql.ErrNoRows) {
 		return nil, npac.Errorf(npac.ENOTFOUND, "No LSMS is registered for that SPID.")
 	} else if err != nil {
 		return nil, fmt.Errorf("scan lsms: %w", err)
@@ -107,6 +122,11 @@ func scanLSMS(r rowScanner) (*npac.LSMSRegistration, error) {
 	if err := json.Unmarshal([]byte(exclude), &l.Exclude); err != nil {
 		return nil, fmt.Errorf("lsms exclude: %w", err)
 	}
+	var o lsmsOptions
+	if err := json.Unmarshal([]byte(options), &o); err != nil {
+		return nil, fmt.Errorf("lsms options: %w", err)
+	}
+	l.PseudoLRN, l.PseudoLRNFrom = o.PseudoLRN, o.PseudoLRNFrom
 	l.CreatedAt, l.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &l, nil
 }
@@ -125,19 +145,7 @@ func (t *tx) allLSMS() ([]*npac.LSMSRegistration, error) {
 }
 
 func collectLSMS(rows *sql.Rows, err error) ([]*npac.LSMSRegistration, error) {
-	if err != nil {
-		return nil, fmt.Errorf("lsms list: %w", err)
-	}
-	defer rows.Close()
-	out := []*npac.LSMSRegistration{}
-	for rows.Next() {
-		l, err := scanLSMS(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanLSMS)
 }
 
 // LSMS implements npac.LSMSService.
@@ -257,6 +265,12 @@ func (t *tx) appendLog(m *npac.Message) error {
 			string(m.TN), string(m.Region), m.Seq, string(data))
 	case npac.MsgSVDelete:
 		_, err = t.exec(`DELETE FROM lsms_routes WHERE tn = ?`, string(m.TN))
+	case npac.MsgBlock:
+		_, err = t.exec(`INSERT INTO lsms_blocks (npanxxx, region, seq, data) VALUES (?, ?, ?, ?)
+			ON CONFLICT (npanxxx) DO UPDATE SET region = excluded.region, seq = excluded.seq, data = excluded.data`,
+			string(m.Block), string(m.Region), m.Seq, string(data))
+	case npac.MsgBlockDelete:
+		_, err = t.exec(`DELETE FROM lsms_blocks WHERE npanxxx = ?`, string(m.Block))
 	}
 	if err != nil {
 		return fmt.Errorf("publish route: %w", err)
@@ -270,23 +284,17 @@ func routeOf(sv *npac.SV) *npac.Route {
 		CLASS: sv.CLASS, LIDB: sv.LIDB, CNAM: sv.CNAM, ISVM: sv.ISVM, WSMSC: sv.WSMSC}
 }
 
-// deliver broadcasts an SV that entered sending: it appends the log
-// message and records a delivery for each target LSMS (only those in
-// resendTo, for a resend). It reports done when no LSMS is a target, in
-// which case the caller concludes the broadcast at once.
-func (t *tx) deliver(sv *npac.SV, resendTo []npac.SPID) (done bool, err error) {
-	m := &npac.Message{Kind: npac.MsgSV, Region: sv.Region, TN: sv.TN, SVID: sv.ID, ActivationTimestamp: sv.ActivationTimestamp, Targets: resendTo}
-	if sv.Pending == "disconnect" || (sv.Pending == "activate" && sv.PortToOriginal) {
-		m.Kind = npac.MsgSVDelete
-	} else {
-		m.Route = routeOf(sv)
-	}
+// broadcast appends a message that the LSMSs must acknowledge and records
+// one delivery of it, for the SV or block (object) id, per target LSMS:
+// every registered LSMS the message is for. It returns the broadcast to
+// track, or nil when no LSMS is a target and the caller concludes at once.
+func (t *tx) broadcast(m *npac.Message, object string, id int64) (*npac.Broadcast, error) {
 	regs, err := t.allLSMS()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if err := t.appendLog(m); err != nil {
-		return false, err
+		return nil, err
 	}
 	var targets []npac.SPID
 	for _, l := range regs {
@@ -295,16 +303,33 @@ func (t *tx) deliver(sv *npac.SV, resendTo []npac.SPID) (done bool, err error) {
 		}
 	}
 	if len(targets) == 0 {
-		return true, nil
+		return nil, nil
 	}
 	deadline := t.now.Add(t.s.machine.Tunables.BroadcastDeadline())
 	for _, spid := range targets {
-		if _, err := t.exec(`INSERT INTO deliveries (spid, seq, sv_id, deadline) VALUES (?, ?, ?, ?)`,
-			string(spid), m.Seq, sv.ID, micros(deadline)); err != nil {
-			return false, fmt.Errorf("delivery: %w", err)
+		if _, err := t.exec(`INSERT INTO deliveries (spid, seq, sv_id, deadline, object) VALUES (?, ?, ?, ?, ?)`,
+			string(spid), m.Seq, id, micros(deadline), object); err != nil {
+			return nil, fmt.Errorf("delivery: %w", err)
 		}
 	}
-	sv.Broadcast = &npac.Broadcast{Seq: m.Seq, Targets: targets, Pending: slices.Clone(targets), Failed: []npac.SPID{}, Deadline: deadline}
+	return &npac.Broadcast{Seq: m.Seq, Targets: targets, Pending: slices.Clone(targets), Failed: []npac.SPID{}, Deadline: deadline}, nil
+}
+
+// deliver broadcasts an SV that entered sending (only to resendTo, for a
+// resend). It reports done when no LSMS is a target, in which case the
+// caller concludes the broadcast at once.
+func (t *tx) deliver(sv *npac.SV, resendTo []npac.SPID) (done bool, err error) {
+	m := &npac.Message{Kind: npac.MsgSV, Region: sv.Region, TN: sv.TN, SVID: sv.ID, ActivationTimestamp: sv.ActivationTimestamp, Targets: resendTo}
+	if sv.Pending == "disconnect" || (sv.Pending == "activate" && sv.PortToOriginal) {
+		m.Kind = npac.MsgSVDelete
+	} else {
+		m.Route = routeOf(sv)
+	}
+	b, err := t.broadcast(m, "sv", sv.ID)
+	if err != nil || b == nil {
+		return err == nil, err
+	}
+	sv.Broadcast = b
 	return false, nil
 }
 
@@ -336,17 +361,28 @@ func (t *tx) settle(svID, seq int64, spid npac.SPID, failed bool) error {
 	return t.carry(sv, eff, "", "sv.broadcast", &before, false)
 }
 
+// settleObject settles a delivery of an SV or a block.
+func (t *tx) settleObject(object string, id, seq int64, spid npac.SPID, failed bool) error {
+	if object == "block" {
+		return t.settleBlock(id, seq, spid, failed)
+	}
+	return t.settle(id, seq, spid, failed)
+}
+
 // settleUpTo settles every delivery to spid up to seq.
 func (t *tx) settleUpTo(spid npac.SPID, seq int64, failed bool) error {
-	rows, err := t.query(`SELECT seq, sv_id FROM deliveries WHERE spid = ? AND seq <= ? ORDER BY seq`, string(spid), seq)
+	rows, err := t.query(`SELECT seq, sv_id, object FROM deliveries WHERE spid = ? AND seq <= ? ORDER BY seq`, string(spid), seq)
 	if err != nil {
 		return fmt.Errorf("deliveries: %w", err)
 	}
-	type del struct{ seq, sv int64 }
+	type del struct {
+		seq, id int64
+		object  string
+	}
 	var ds []del
 	for rows.Next() {
 		var d del
-		if err := rows.Scan(&d.seq, &d.sv); err != nil {
+		if err := rows.Scan(&d.seq, &d.id, &d.object); err != nil {
 			rows.Close()
 			return fmt.Errorf("deliveries: %w", err)
 		}
@@ -360,7 +396,7 @@ func (t *tx) settleUpTo(spid npac.SPID, seq int64, failed bool) error {
 		return fmt.Errorf("deliveries: %w", err)
 	}
 	for _, d := range ds {
-		if err := t.settle(d.sv, d.seq, spid, failed); err != nil {
+		if err := t.settleObject(d.object, d.id, d.seq, spid, failed); err != nil {
 			return err
 		}
 	}
@@ -398,18 +434,19 @@ func (s *Store) Ack(ctx context.Context, spid npac.SPID, seq int64) error {
 // and returns how many it failed.
 func (s *Store) SweepDeliveries(ctx context.Context, now time.Time, limit int) (int, error) {
 	ctx = npac.NewContext(ctx, npac.SystemActor)
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT spid, seq, sv_id FROM deliveries WHERE deadline <= ? ORDER BY deadline LIMIT ?`), micros(now), limit)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT spid, seq, sv_id, object FROM deliveries WHERE deadline <= ? ORDER BY deadline LIMIT ?`), micros(now), limit)
 	if err != nil {
 		return 0, fmt.Errorf("due deliveries: %w", err)
 	}
 	type del struct {
 		spid    npac.SPID
-		seq, sv int64
+		seq, id int64
+		object  string
 	}
 	var ds []del
 	for rows.Next() {
 		var d del
-		if err := rows.Scan(&d.spid, &d.seq, &d.sv); err != nil {
+		if err := rows.Scan(&d.spid, &d.seq, &d.id, &d.object); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("due deliveries: %w", err)
 		}
@@ -427,7 +464,7 @@ func (s *Store) SweepDeliveries(ctx context.Context, now time.Time, limit int) (
 				return nil // acknowledged meanwhile
 			}
 			n++
-			return t.settle(d.sv, d.seq, d.spid, true)
+			return t.settleObject(d.object, d.id, d.seq, d.spid, true)
 		})
 		if err != nil {
 			return n, err
@@ -513,8 +550,9 @@ func (s *Store) Image(ctx context.Context, spid npac.SPID, start func(head, tota
 	var total int64
 	for _, r := range l.Regions {
 		var n int64
-		if err := stx.QueryRowContext(ctx, s.q(`SELECT (SELECT COUNT(*) FROM lsms_routes WHERE region = ?) + (SELECT COUNT(*) FROM npanxx WHERE region = ?) + (SELECT COUNT(*) FROM lrns WHERE region = ?)`),
-			string(r), string(r), string(r)).Scan(&n); err != nil {
+		if err := stx.QueryRowContext(ctx, s.q(`SELECT (SELECT COUNT(*) FROM lsms_routes WHERE region = ?) + (SELECT COUNT(*) FROM lsms_blocks WHERE region = ?)
+			+ (SELECT COUNT(*) FROM npanxx WHERE region = ?) + (SELECT COUNT(*) FROM lrns WHERE region = ?)`),
+			string(r), string(r), string(r), string(r)).Scan(&n); err != nil {
 			return fmt.Errorf("image count: %w", err)
 		}
 		total += n
@@ -557,21 +595,53 @@ func (s *Store) Image(ctx context.Context, spid npac.SPID, start func(head, tota
 		}
 	}
 	rows.Close()
-	if rows, err = q(`SELECT data FROM lsms_routes ORDER BY tn`); err != nil {
-		return fmt.Errorf("image routes: %w", err)
+	// Splits in their permissive dialing period: the LSMS answers the
+	// old numbers too.
+	rows, err = q(`SELECT id, data FROM splits WHERE status = 'permissive' ORDER BY id`)
+	splits, err := collect(rows, err, scanSplit)
+	if err != nil {
+		return fmt.Errorf("image splits: %w", err)
+	}
+	for _, sp := range splits {
+		c, err := scanCode(stx.QueryRowContext(ctx, s.q(`SELECT `+codeCols+` FROM npanxx WHERE npanxx = ?`), sp.NewNPA+sp.NXXs[0]))
+		if err != nil {
+			return err
+		}
+		if l.Wants(c.Region, "") {
+			if err := each(&npac.Message{Kind: npac.MsgSplit, Region: c.Region,
+				Split: &npac.SplitNotice{SplitID: sp.ID, OldNPA: sp.OldNPA, NewNPA: sp.NewNPA, NXXs: sp.NXXs, Phase: "start"}}); err != nil {
+				return err
+			}
+		}
+	}
+	// Blocks before TNs: a TN's route overrides its block's.
+	for _, table := range []string{"lsms_blocks ORDER BY npanxxx", "lsms_routes ORDER BY tn"} {
+		if err := imagePublished(q, table, l, each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// imagePublished streams the published messages of a table (lsms_routes or
+// lsms_blocks, with its ORDER BY) that the LSMS l receives.
+func imagePublished(q func(string, ...any) (*sql.Rows, error), table string, l *npac.LSMSRegistration, each func(*npac.Message) error) error {
+	rows, err := q(`SELECT data FROM ` + table)
+	if err != nil {
+		return fmt.Errorf("image: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var data string
 		if err := rows.Scan(&data); err != nil {
-			return fmt.Errorf("image routes: %w", err)
+			return fmt.Errorf("image: %w", err)
 		}
 		var m npac.Message
 		if err := json.Unmarshal([]byte(data), &m); err != nil {
-			return fmt.Errorf("image route: %w", err)
+			return fmt.Errorf("image message: %w", err)
 		}
 		m.Targets = nil
-		if l.Wants(m.Region, m.NPANXX()) {
+		if m.For(l) {
 			if err := each(&m); err != nil {
 				return err
 			}

@@ -45,35 +45,50 @@ func (s *Store) CreateCode(ctx context.Context, c *npac.CodeRecord) error {
 		if _, err := t.code(code); err == nil {
 			return npac.Errorf(npac.ECONFLICT, "NPA-NXX %s is already registered.", code)
 		}
-		if c.EffectiveDate.IsZero() {
-			c.EffectiveDate = t.now
-		}
-		c.EffectiveDate = c.EffectiveDate.UTC()
-		c.CreatedAt, c.UpdatedAt = t.now, t.now
-		if _, err := t.exec(`INSERT INTO npanxx (npanxx, spid, region, effective_date, portable, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			string(code), string(c.SPID), string(c.Region), micros(c.EffectiveDate), c.Portable, micros(t.now), micros(t.now)); err != nil {
-			return fmt.Errorf("insert npa-nxx: %w", err)
-		}
-		if err := t.appendLog(&npac.Message{Kind: npac.MsgCode, Region: c.Region, Code: c}); err != nil {
+		if err := t.insertCode(c); err != nil {
 			return err
+		}
+		if c.Portable {
+			if err := t.announceOpening(c); err != nil {
+				return err
+			}
 		}
 		return t.audit(c.SPID, "npa-nxx.create", "npa-nxx", string(code), nil, c)
 	})
 }
 
-const codeCols = `npanxx, spid, region, effective_date, portable, created_at, updated_at`
+// insertCode stores a new NPA-NXX and broadcasts it.
+func (t *tx) insertCode(c *npac.CodeRecord) error {
+	if c.EffectiveDate.IsZero() {
+		c.EffectiveDate = t.now
+	}
+	c.EffectiveDate = c.EffectiveDate.UTC()
+	c.CreatedAt, c.UpdatedAt = t.now, t.now
+	if _, err := t.exec(`INSERT INTO npanxx (npanxx, spid, region, effective_date, portable, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		string(c.NPANXX), string(c.SPID), string(c.Region), micros(c.EffectiveDate), c.Portable, micros(t.now), micros(t.now)); err != nil {
+		return fmt.Errorf("insert npa-nxx: %w", err)
+	}
+	return t.appendLog(&npac.Message{Kind: npac.MsgCode, Region: c.Region, Code: c})
+}
+
+const codeCols = `npanxx, spid, region, effective_date, portable, created_at, updated_at, first_port_at`
 
 func scanCode(r rowScanner) (*npac.CodeRecord, error) {
 	var (
 		c                 npac.CodeRecord
 		eff, created, upd int64
+		first             sql.NullInt64
 	)
-	if err := r.Scan(&c.NPANXX, &c.SPID, &c.Region, &eff, &c.Portable, &created, &upd); errors.Is(err, sql.ErrNoRows) {
+	if err := r.Scan(&c.NPANXX, &c.SPID, &c.Region, &eff, &c.Portable, &created, &upd, &first); errors.Is(err, sql.ErrNoRows) {
 		return nil, npac.Errorf(npac.ENOTFOUND, "No such NPA-NXX.")
 	} else if err != nil {
 		return nil, fmt.Errorf("scan npa-nxx: %w", err)
 	}
 	c.EffectiveDate, c.CreatedAt, c.UpdatedAt = fromMicros(eff), fromMicros(created), fromMicros(upd)
+	if first.Valid {
+		f := fromMicros(first.Int64)
+		c.FirstPortAt = &f
+	}
 	return &c, nil
 }
 
@@ -127,19 +142,11 @@ func (s *Store) Codes(ctx context.Context, f npac.CodeFilter) ([]*npac.CodeRecor
 	}
 	w, args := where(map[string]string{"spid": string(f.SPID), "region": string(f.Region)}, "npanxx", string(f.After))
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+codeCols+` FROM npanxx`+w+` ORDER BY npanxx LIMIT `+fmt.Sprint(limit(f.Limit, 100, 1000))), args...)
+	out, err := collect(rows, err, scanCode)
 	if err != nil {
 		return nil, fmt.Errorf("npa-nxx list: %w", err)
 	}
-	defer rows.Close()
-	out := []*npac.CodeRecord{}
-	for rows.Next() {
-		c, err := scanCode(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UpdateCode implements npac.NetworkService.
@@ -157,6 +164,7 @@ func (s *Store) UpdateCode(ctx context.Context, code npac.NPANXX, upd npac.CodeU
 			return npac.Errorf(npac.EINVALID, "Name a field to change: portable or effective_date.")
 		}
 		before := *c
+		opened := upd.Portable != nil && *upd.Portable && !c.Portable
 		if upd.Portable != nil {
 			c.Portable = *upd.Portable
 		}
@@ -171,6 +179,11 @@ func (s *Store) UpdateCode(ctx context.Context, code npac.NPANXX, upd npac.CodeU
 		out = c
 		if err := t.appendLog(&npac.Message{Kind: npac.MsgCode, Region: c.Region, Code: c}); err != nil {
 			return err
+		}
+		if opened {
+			if err := t.announceOpening(c); err != nil {
+				return err
+			}
 		}
 		return t.audit(c.SPID, "npa-nxx.update", "npa-nxx", string(code), before, c)
 	})
@@ -210,6 +223,9 @@ func (s *Store) CreateLRN(ctx context.Context, l *npac.LRNRecord) error {
 		lrn, err := npac.ParseLRN(string(l.LRN))
 		if err != nil {
 			return err
+		}
+		if lrn.IsPseudo() {
+			return npac.Errorf(npac.EINVALID, "The pseudo-LRN %s belongs to no provider and is not registered; SVs and blocks may carry it as it is.", lrn)
 		}
 		l.LRN = lrn
 		if l.SPID, err = npac.ParseSPID(string(l.SPID)); err != nil {
@@ -282,19 +298,11 @@ func (s *Store) LRNs(ctx context.Context, f npac.LRNFilter) ([]*npac.LRNRecord, 
 	}
 	w, args := where(map[string]string{"spid": string(f.SPID), "region": string(f.Region)}, "lrn", string(f.After))
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+lrnCols+` FROM lrns`+w+` ORDER BY lrn LIMIT `+fmt.Sprint(limit(f.Limit, 100, 1000))), args...)
+	out, err := collect(rows, err, scanLRN)
 	if err != nil {
 		return nil, fmt.Errorf("lrn list: %w", err)
 	}
-	defer rows.Close()
-	out := []*npac.LRNRecord{}
-	for rows.Next() {
-		l, err := scanLRN(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeleteLRN implements npac.NetworkService.

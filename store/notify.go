@@ -36,7 +36,11 @@ func (t *tx) notifySV(sv *npac.SV, notices []lifecycle.Notice) error {
 			if err != nil {
 				return err
 			}
-			to = []npac.SPID{c.SPID}
+			h, err := t.servingHolder(sv.TN, c)
+			if err != nil {
+				return err
+			}
+			to = []npac.SPID{h}
 		}
 		for _, spid := range to {
 			nt := &npac.Notification{SPID: spid, Kind: n.Kind, SVID: sv.ID, TN: sv.TN, Status: sv.Status,

@@ -12,8 +12,15 @@ import (
 
 // providerData is the JSON part of a provider row.
 type providerData struct {
-	Regions  []npac.Region  `json:"regions"`
-	Contacts []npac.Contact `json:"contacts"`
+	Regions      []npac.Region  `json:"regions"`
+	Contacts     []npac.Contact `json:"contacts"`
+	SOABlocks    bool           `json:"soa_blocks,omitempty"`
+	Origin       string         `json:"origin,omitempty"`
+	AutoActivate bool           `json:"auto_activate,omitempty"`
+}
+
+func dataOf(p *npac.Provider) providerData {
+	return providerData{p.Regions, p.Contacts, p.SOABlocks, p.Origin, p.AutoActivate}
 }
 
 // CreateProvider implements npac.ProviderService.
@@ -25,6 +32,7 @@ func (s *Store) CreateProvider(ctx context.Context, p *npac.Provider) error {
 		if err := p.Validate(); err != nil {
 			return err
 		}
+		p.Origin = "" // only an import marks its providers
 		if _, err := t.provider(p.SPID); err == nil {
 			return npac.Errorf(npac.ECONFLICT, "SPID %s is already registered.", p.SPID)
 		} else if npac.ErrorCode(err) != npac.ENOTFOUND {
@@ -34,7 +42,7 @@ func (s *Store) CreateProvider(ctx context.Context, p *npac.Provider) error {
 		if p.Contacts == nil {
 			p.Contacts = []npac.Contact{}
 		}
-		data, err := json.Marshal(providerData{p.Regions, p.Contacts})
+		data, err := json.Marshal(dataOf(p))
 		if err != nil {
 			return err
 		}
@@ -91,7 +99,7 @@ func scanProvider(r rowScanner, bureaus func(npac.SPID) ([]npac.SPID, error)) (*
 	if err := json.Unmarshal([]byte(data), &d); err != nil {
 		return nil, fmt.Errorf("provider %s data: %w", p.SPID, err)
 	}
-	p.Regions, p.Contacts = d.Regions, d.Contacts
+	p.Regions, p.Contacts, p.SOABlocks, p.Origin, p.AutoActivate = d.Regions, d.Contacts, d.SOABlocks, d.Origin, d.AutoActivate
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(upd)
 	var err error
 	if p.Bureaus, err = bureaus(p.SPID); err != nil {
@@ -187,8 +195,8 @@ func (s *Store) UpdateProvider(ctx context.Context, spid npac.SPID, upd npac.Pro
 			if !t.actor.Has(npac.RoleSOA, spid) {
 				return npac.Errorf(npac.EFORBIDDEN, "You may change only your own provider's record.")
 			}
-			if upd.Name != nil || upd.Regions != nil {
-				return npac.Errorf(npac.EFORBIDDEN, "A provider's name and regions are changed by NPAC personnel; you may change contacts and bureaus.")
+			if upd.Name != nil || upd.Regions != nil || upd.SOABlocks != nil {
+				return npac.Errorf(npac.EFORBIDDEN, "A provider's name, regions and soa_blocks are changed by NPAC personnel; you may change contacts and bureaus.")
 			}
 		}
 		p, err := t.provider(spid)
@@ -208,11 +216,17 @@ func (s *Store) UpdateProvider(ctx context.Context, spid npac.SPID, upd npac.Pro
 		if upd.Bureaus != nil {
 			p.Bureaus = *upd.Bureaus
 		}
+		if upd.SOABlocks != nil {
+			p.SOABlocks = *upd.SOABlocks
+		}
+		if upd.AutoActivate != nil {
+			p.AutoActivate = *upd.AutoActivate
+		}
 		if err := p.Validate(); err != nil {
 			return err
 		}
 		p.UpdatedAt = t.now
-		data, err := json.Marshal(providerData{p.Regions, p.Contacts})
+		data, err := json.Marshal(dataOf(p))
 		if err != nil {
 			return err
 		}
@@ -221,6 +235,11 @@ func (s *Store) UpdateProvider(ctx context.Context, spid npac.SPID, upd npac.Pro
 		}
 		if upd.Bureaus != nil {
 			if err := t.setBureaus(spid, p.Bureaus); err != nil {
+				return err
+			}
+		}
+		if p.AutoActivate != before.AutoActivate {
+			if err := t.rescheduleFOC(spid); err != nil {
 				return err
 			}
 		}

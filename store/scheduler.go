@@ -83,9 +83,11 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return fromMicros(at.Int64), true, nil
 }
 
-// RunScheduler fires due timers and fails overdue broadcast deliveries
-// every interval, and prunes the broadcast log every minute, until ctx
-// ends. Errors are logged and the loop goes on: what failed stays due and
+// RunScheduler fires due timers, activates pool blocks whose effective
+// date came, starts and ends NPA splits' permissive dialing periods,
+// advances port orders and fails overdue broadcast deliveries every
+// interval, and
+// prunes the broadcast log every minute, until ctx ends. Errors are logged and the loop goes on: what failed stays due and
 // is tried again on the next tick.
 func (s *Store) RunScheduler(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
@@ -100,6 +102,15 @@ func (s *Store) RunScheduler(ctx context.Context, interval time.Duration) {
 				s.log.Error("prune broadcast log", "err", err)
 			}
 			pruned = now
+		}
+		if _, err := s.ActivateDueBlocks(ctx, s.Now(), 1000); err != nil && ctx.Err() == nil {
+			s.log.Error("pool block activation", "err", err)
+		}
+		if _, err := s.AdvanceSplits(ctx, s.Now()); err != nil && ctx.Err() == nil {
+			s.log.Error("NPA splits", "err", err)
+		}
+		if _, err := s.AdvanceOrders(ctx, s.Now()); err != nil && ctx.Err() == nil {
+			s.log.Error("port orders", "err", err)
 		}
 		for {
 			n, err := s.FireDue(ctx, s.Now(), 100)

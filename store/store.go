@@ -23,6 +23,7 @@ import (
 
 	npac "github.com/opennpac/npac"
 	"github.com/opennpac/npac/lifecycle"
+	"github.com/opennpac/npac/portorder"
 )
 
 // Dialect is what differs between the SQL databases the store runs on.
@@ -58,7 +59,13 @@ type Store struct {
 	machine *lifecycle.Machine
 	// Now is the clock; tests replace it.
 	Now func() time.Time
-	log *slog.Logger
+	// OrderRules are the port order rules (portorder.DefaultRules unless
+	// the server sets them, e.g. with its holiday list).
+	OrderRules portorder.Rules
+	// LookupLimits bound the data roles' lookups (DefaultLookupLimits).
+	LookupLimits map[npac.Role]LookupLimit
+	limits       limiter
+	log          *slog.Logger
 	// stmts caches prepared statements by query text; a transaction binds
 	// them to its connection, which re-prepares only on first use there.
 	stmtMu sync.Mutex
@@ -78,7 +85,7 @@ func New(db *sql.DB, d Dialect, m *lifecycle.Machine, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Store{db: db, d: d, machine: m, Now: time.Now, log: log, stmts: map[string]*sql.Stmt{}, logCh: make(chan struct{})}
+	s := &Store{db: db, d: d, machine: m, Now: time.Now, OrderRules: portorder.DefaultRules(), LookupLimits: DefaultLookupLimits(), log: log, stmts: map[string]*sql.Stmt{}, logCh: make(chan struct{})}
 	if d.GroupCommit {
 		s.startWriter()
 	}
@@ -402,4 +409,49 @@ func limit(n, def, max int) int {
 		return max
 	}
 	return n
+}
+
+// collect scans every row of a query with scan and closes the rows; err is
+// the query's error, passed through. It returns an empty, not nil, slice
+// for no rows.
+func collect[T any](rows *sql.Rows, err error, scan func(rowScanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanID scans a row holding one integer.
+func scanID(r rowScanner) (int64, error) {
+	var id int64
+	err := r.Scan(&id)
+	return id, err
+}
+
+// scanDoc scans a row of an ID and a JSON document into a new T; a
+// missing row is not-found, saying "No such <what>."
+func scanDoc[T any](r rowScanner, what string) (int64, *T, error) {
+	var (
+		id   int64
+		data []byte
+	)
+	if err := r.Scan(&id, &data); errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, npac.Errorf(npac.ENOTFOUND, "No such %s.", what)
+	} else if err != nil {
+		return 0, nil, fmt.Errorf("scan %s: %w", what, err)
+	}
+	v := new(T)
+	if err := json.Unmarshal(data, v); err != nil {
+		return 0, nil, fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	return id, v, nil
 }

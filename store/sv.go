@@ -245,6 +245,11 @@ func normalizeCreate(in *npac.SVCreate) error {
 // different request reusing an Idempotency-Key.
 func fingerprint(in npac.SVCreate) string {
 	b, _ := json.Marshal(in)
+	return fingerprintOf(b)
+}
+
+// fingerprintOf is the hash an Idempotency-Key's request is known by.
+func fingerprintOf(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
@@ -264,7 +269,10 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 			return nil, fmt.Errorf("idempotency: %w", err)
 		}
 	}
-	var canNew, canOld bool
+	var (
+		canNew, canOld bool
+		err            error
+	)
 	canNew, canOld = t.actor.CanActFor(in.NewSPID), t.actor.CanActFor(in.OldSPID)
 	side := in.As
 	switch {
@@ -278,6 +286,11 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 		side = npac.SideNew
 	case side == "":
 		side = npac.SideOld
+	}
+	// During an NPA split's permissive dialing period the old number
+	// names the new one.
+	if in.TN, err = t.splitTN(in.TN); err != nil {
+		return nil, err
 	}
 	code, err := t.code(in.TN.NPANXX())
 	if err != nil {
@@ -301,7 +314,14 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 	if err != nil {
 		return nil, err
 	}
-	current := code.SPID
+	// Without an active SV the number belongs to its pool block's holder,
+	// or else to the code holder; either is the "original" SP a
+	// port-to-original returns it to.
+	original, err := t.servingHolder(in.TN, code)
+	if err != nil {
+		return nil, err
+	}
+	current := original
 	if active != nil {
 		if active.Status != npac.StatusActive && active.Status != npac.StatusPartialFailure {
 			return nil, npac.Errorf(npac.ESVWrongStatus, "%s's current SV %d is %s; a new port can start once it settles.", in.TN, active.ID, active.Status)
@@ -311,8 +331,8 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 	if in.OldSPID != current {
 		return nil, npac.Errorf(npac.EOldSPMismatch, "%s is served by %s, not %s: name %s as the old SP.", in.TN, current, in.OldSPID, current)
 	}
-	if in.PortToOriginal && (active == nil || in.NewSPID != code.SPID || in.NewSPID == current) {
-		return nil, npac.Errorf(npac.EPortToOriginalInvalid, "A port-to-original returns a ported number to its code holder %s; %s is not ported away from it.", code.SPID, in.TN)
+	if in.PortToOriginal && (active == nil || in.NewSPID != original || in.NewSPID == current) {
+		return nil, npac.Errorf(npac.EPortToOriginalInvalid, "A port-to-original returns a ported number to its original SP %s (its block or code holder); %s is not ported away from it.", original, in.TN)
 	}
 	if side == npac.SideNew && in.LRN != "" {
 		if err := t.checkLRN(in.LRN, in.NewSPID, code.Region); err != nil {
@@ -345,6 +365,11 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 		if err := t.carry(sv, eff, in.SPIDOf(side), "sv.create", nil, true); err != nil {
 			return nil, err
 		}
+		if code.FirstPortAt == nil {
+			if err := t.firstPort(code); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if key != "" {
 		if _, err := t.exec(`INSERT INTO idempotency (user_id, key, fingerprint, result, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -359,7 +384,11 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 }
 
 // checkLRN refuses an LRN the new SP does not own in the code's region.
+// The pseudo-LRN belongs to no one and is always accepted.
 func (t *tx) checkLRN(lrn npac.LRN, owner npac.SPID, region npac.Region) error {
+	if lrn.IsPseudo() {
+		return nil
+	}
 	l, err := t.lrn(lrn)
 	if err != nil {
 		return npac.Errorf(npac.ELRNNotOwned, "LRN %s is not registered in the NPAC; register it for %s first.", lrn, owner)
@@ -470,19 +499,11 @@ func (s *Store) SVs(ctx context.Context, f npac.SVFilter) ([]*npac.SV, error) {
 	}
 	query += " ORDER BY id LIMIT " + strconv.Itoa(limit(f.Limit, 100, 1000))
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	out, err := collect(rows, err, scanSV)
 	if err != nil {
 		return nil, fmt.Errorf("list svs: %w", err)
 	}
-	defer rows.Close()
-	out := []*npac.SV{}
-	for rows.Next() {
-		sv, err := scanSV(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sv)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Act implements npac.SVService.

@@ -144,19 +144,11 @@ func (s *Store) Users(ctx context.Context) ([]*npac.User, error) {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
+	out, err := collect(rows, err, func(r rowScanner) (*npac.User, error) { return scanUser(r) })
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
-	defer rows.Close()
-	var out []*npac.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CreateToken implements npac.UserService.
@@ -252,20 +244,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*npac.Actor, e
 			return nil, fmt.Errorf("token last used: %w", err)
 		}
 	}
-	a := &npac.Actor{User: *u, Bureau: map[npac.SPID]npac.SPID{}}
-	for _, g := range u.Grants {
-		if g.Role != npac.RoleServiceBureau {
-			continue
-		}
-		clients, err := collectSPIDs(s.db.QueryContext(ctx, s.q(`SELECT client_spid FROM bureau_authorizations WHERE bureau_spid = ?`), string(g.SPID)))
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range clients {
-			a.Bureau[c] = g.SPID
-		}
-	}
-	return a, nil
+	return s.actorOf(ctx, u)
 }
 
 // Bootstrap creates the first NPAC administrator when the database has no

@@ -62,7 +62,7 @@ func testBroadcast(t *testing.T, b Backend) {
 	if diff := cmp.Diff([]npac.SPID{SPB, SPC}, sv.Broadcast.Pending); diff != "" {
 		t.Fatalf("pending LSMSs (-want +got):\n%s", diff)
 	}
-	ms := w.messages(t, SPB, head)
+	ms := kinds(w.messages(t, SPB, head), npac.MsgSV)
 	if len(ms) != 1 || ms[0].Kind != npac.MsgSV || ms[0].TN != TN(500) || ms[0].Route.LRN != LRNB || ms[0].Route.SPID != SPB {
 		t.Fatalf("SPB's messages after %d: got %+v, want one route of %s to %s", head, ms, TN(500), LRNB)
 	}
