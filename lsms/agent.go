@@ -36,7 +36,10 @@ type Agent struct {
 	// Client makes the HTTP requests; nil means a default client.
 	Client *http.Client
 
-	index   atomic.Pointer[routeindex.Index]
+	index atomic.Pointer[routeindex.Index]
+	// aliases maps the old NPA-NXXs of splits in their permissive dialing
+	// period to the codes they now are.
+	aliases atomic.Pointer[map[npac.NPANXX]npac.NPANXX]
 	synced  atomic.Bool
 	applied atomic.Int64
 }
@@ -45,11 +48,18 @@ type Agent struct {
 // LSMS needs: it must load the full image.
 var errTruncated = errors.New("the NPAC's log no longer holds what this LSMS missed")
 
-// Resolve implements npac.Resolver from the current index.
+// Resolve implements npac.Resolver from the current index. During an NPA
+// split's permissive dialing period a number under the old NPA is answered
+// as the same number under the new one.
 func (a *Agent) Resolve(tn npac.TN) (*npac.Route, bool) {
 	ix := a.index.Load()
 	if ix == nil {
 		return nil, false
+	}
+	if al := a.aliases.Load(); al != nil && len(*al) > 0 && len(tn) == 10 {
+		if code, ok := (*al)[tn.NPANXX()]; ok {
+			tn = npac.TN(code) + tn[6:]
+		}
 	}
 	return ix.Resolve(tn)
 }
@@ -71,6 +81,10 @@ func update(ix *routeindex.Index, changes []Change) {
 		switch {
 		case c.TN != "":
 			tns = append(tns, routeindex.Change{TN: c.TN, Route: c.Route})
+		case c.Block != "" && c.Route != nil:
+			ix.SetBlock(c.Block, *c.Route)
+		case c.Block != "":
+			ix.DeleteBlock(c.Block)
 		case c.Holder != "":
 			ix.SetCode(c.Code, c.Holder)
 		default:
@@ -84,9 +98,28 @@ func update(ix *routeindex.Index, changes []Change) {
 
 // Load builds the index from the local copy; Run calls it first.
 func (a *Agent) Load(ctx context.Context) error {
+	if err := a.rebuild(ctx); err != nil {
+		return err
+	}
+	seq, synced, err := a.Store.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	a.applied.Store(seq)
+	a.synced.Store(synced)
+	return nil
+}
+
+// rebuild builds a new index and alias table from the local copy and
+// swaps them in; dips go on meanwhile from the old ones.
+func (a *Agent) rebuild(ctx context.Context) error {
+	al, err := a.Store.Aliases(ctx)
+	if err != nil {
+		return err
+	}
 	ix := routeindex.New()
 	var batch []Change
-	err := a.Store.Each(ctx, func(c Change) {
+	err = a.Store.Each(ctx, func(c Change) {
 		batch = append(batch, c)
 		if len(batch) == 100000 {
 			update(ix, batch)
@@ -98,13 +131,18 @@ func (a *Agent) Load(ctx context.Context) error {
 	}
 	update(ix, batch)
 	a.index.Store(ix)
-	seq, synced, err := a.Store.LastSeq(ctx)
-	if err != nil {
-		return err
-	}
-	a.applied.Store(seq)
-	a.synced.Store(synced)
+	a.aliases.Store(&al)
 	return nil
+}
+
+// splits reports whether changes include an NPA split.
+func splits(changes []Change) bool {
+	for _, c := range changes {
+		if c.Split {
+			return true
+		}
+	}
+	return false
 }
 
 // Run syncs until ctx ends, reconnecting with backoff after failures.
@@ -264,9 +302,16 @@ func (a *Agent) syncImage(ctx context.Context) error {
 		return err
 	}
 	bar.done(count)
-	ix := routeindex.New()
-	update(ix, im.Changes)
-	a.index.Store(ix)
+	if splits(im.Changes) {
+		if err := a.rebuild(ctx); err != nil {
+			return err
+		}
+	} else {
+		ix := routeindex.New()
+		update(ix, im.Changes)
+		a.index.Store(ix)
+		a.aliases.Store(&map[npac.NPANXX]npac.NPANXX{})
+	}
 	a.applied.Store(im.head)
 	a.synced.Store(true)
 	a.Log.Info("loaded the full image", "spid", a.SPID, "messages", count, "head", im.head)
@@ -344,7 +389,11 @@ func (a *Agent) stream(ctx context.Context, after int64) error {
 			if err != nil {
 				return err
 			}
-			if ix := a.index.Load(); ix != nil {
+			if splits(changes) {
+				if err := a.rebuild(ctx); err != nil {
+					return err
+				}
+			} else if ix := a.index.Load(); ix != nil {
 				update(ix, changes)
 			}
 			a.applied.Store(seq)

@@ -54,8 +54,7 @@ func newNPAC(t *testing.T) *npacEnv {
 		t.Fatal(err)
 	}
 	st := w.S
-	api := &apihttp.Server{SVs: st, Providers: st, Users: st, Network: st, Notifications: st, Audit: st, LSMS: st,
-		Tunables: st.Machine().Tunables, Log: slog.New(slog.DiscardHandler)}
+	api := apihttp.For(st, st.Machine().Tunables, slog.New(slog.DiscardHandler))
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	return &npacEnv{w: w, url: srv.URL}
@@ -293,5 +292,73 @@ func TestTruncatedLogResync(t *testing.T) {
 	}
 	if diff := cmp.Diff(e.published(t), local(t, dir)); diff != "" {
 		t.Errorf("after re-sync (-npac +lsms):\n%s", diff)
+	}
+}
+
+// TestBlocksAndSplitDips follows resolution through pool blocks and an NPA
+// split: TN-level first, then the block, then the code holder, and both
+// NPAs during the permissive dialing period.
+func TestBlocksAndSplitDips(t *testing.T) {
+	e := newNPAC(t)
+	w := e.w
+	ra := e.startAgent(t, filepath.Join(t.TempDir(), "lsms"))
+	route := func(tn npac.TN) (npac.LRN, npac.SPID, bool) {
+		r, ok := ra.a.Resolve(tn)
+		if !ok {
+			return "", "", false
+		}
+		return r.LRN, r.SPID, true
+	}
+	want := func(what string, tn npac.TN, lrn npac.LRN, spid npac.SPID) {
+		t.Helper()
+		waitFor(t, fmt.Sprintf("%s: %s answers %s of %s", what, tn, lrn, spid), func() bool {
+			l, s, ok := route(tn)
+			return ok && l == lrn && s == spid
+		})
+	}
+	if _, err := w.S.CreateBlock(w.Admin, &npac.BlockCreate{NPANXXX: storetest.Block1, SPID: storetest.SPB, BlockRouting: npac.BlockRouting{LRN: storetest.LRNB}}); err != nil {
+		t.Fatal(err)
+	}
+	inBlock := storetest.BlockTN(storetest.Block1, 5)
+	for i := 0; i < 1000; i += 111 {
+		want("pooled", storetest.BlockTN(storetest.Block1, i), storetest.LRNB, storetest.SPB)
+	}
+	want("code holder", storetest.TN(2), "", storetest.SPA)
+	// The block holder serves the block once the LSMS acknowledged it.
+	waitFor(t, "the block to be active", func() bool {
+		b, err := w.S.Block(w.Admin, storetest.Block1)
+		return err == nil && b.Status == npac.StatusActive
+	})
+
+	// Ported out of the block, then disconnected: back to the block.
+	sv := w.MustCreate(t, w.C, storetest.NewCreate(inBlock, storetest.SPB, storetest.SPC, storetest.LRNC))
+	w.MustCreate(t, w.B, storetest.OldCreate(inBlock, storetest.SPB, storetest.SPC))
+	w.Clock.Set(storetest.DueDay.Add(14 * time.Hour))
+	w.MustAct(t, w.C, sv.ID, npac.Action{Kind: npac.ActActivate})
+	want("ported out of the block", inBlock, storetest.LRNC, storetest.SPC)
+	want("its neighbour", storetest.BlockTN(storetest.Block1, 6), storetest.LRNB, storetest.SPB)
+	waitFor(t, "the port to activate", func() bool { return e.status(t, sv.ID) == npac.StatusActive })
+	w.MustAct(t, w.C, sv.ID, npac.Action{Kind: npac.ActDisconnect})
+	want("disconnected", inBlock, storetest.LRNB, storetest.SPB)
+
+	// An NPA split: both NPAs answer during the PDP, only the new one after.
+	ported := w.Port(t, storetest.TN(1))
+	waitFor(t, "the port to activate", func() bool { return e.status(t, ported.ID) == npac.StatusActive })
+	w.Split(t, w.Clock.Now(), w.Clock.Now().Add(24*time.Hour))
+	moved := npac.TN(storetest.SplitTo) + storetest.TN(1)[3:]
+	want("new NPA", moved, storetest.LRNB, storetest.SPB)
+	want("old NPA during the PDP", storetest.TN(1), storetest.LRNB, storetest.SPB)
+	want("pooled, old NPA", inBlock, storetest.LRNB, storetest.SPB)
+	want("pooled, new NPA", npac.TN(storetest.SplitTo)+inBlock[3:], storetest.LRNB, storetest.SPB)
+	w.Clock.Advance(24 * time.Hour)
+	w.Advance(t)
+	waitFor(t, "the old NPA to stop answering", func() bool { _, _, ok := route(storetest.TN(1)); return !ok })
+	want("new NPA after the PDP", moved, storetest.LRNB, storetest.SPB)
+
+	// An LSMS loading the image after the split has the same data.
+	ra.stop()
+	rb := e.startAgent(t, filepath.Join(t.TempDir(), "again"))
+	if r, ok := rb.a.Resolve(moved); !ok || r.LRN != storetest.LRNB || r.SPID != storetest.SPB {
+		t.Errorf("after a fresh image %s answers %+v (%t)", moved, r, ok)
 	}
 }

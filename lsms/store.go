@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WIT
 CREATE TABLE IF NOT EXISTS routes (tn TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS codes (npanxx TEXT PRIMARY KEY, spid TEXT NOT NULL, region TEXT NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lrns (lrn TEXT PRIMARY KEY, spid TEXT NOT NULL, region TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (npanxxx TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS aliases (old_code TEXT PRIMARY KEY, new_code TEXT NOT NULL) WITHOUT ROWID;
 `
 
 // Store is the LSMS's local, durable copy of routing data.
@@ -86,6 +88,11 @@ type Change struct {
 	// TN set: the TN's route (nil to delete it).
 	TN    npac.TN
 	Route *npac.Route
+	// Block set: the pool block's route, in Route (nil to de-pool it).
+	Block npac.NPANXXX
+	// Split set: an NPA split moved data between codes; the index must be
+	// rebuilt and the aliases reloaded.
+	Split bool
 	// Code set: the NPA-NXX's holder ("" to delete the code).
 	Code   npac.NPANXX
 	Holder npac.SPID
@@ -145,6 +152,25 @@ func applyOne(ctx context.Context, tx *sql.Tx, m *npac.Message) (*Change, error)
 	case npac.MsgSVDelete:
 		_, err := tx.ExecContext(ctx, `DELETE FROM routes WHERE tn = ?`, string(m.TN))
 		return &Change{TN: m.TN}, err
+	case npac.MsgBlock:
+		if m.Route == nil {
+			return nil, errors.New("block message without a route")
+		}
+		data, err := json.Marshal(m.Route)
+		if err != nil {
+			return nil, err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO blocks (npanxxx, seq, data) VALUES (?, ?, ?) ON CONFLICT (npanxxx) DO UPDATE SET seq = excluded.seq, data = excluded.data`,
+			string(m.Block), m.Seq, string(data))
+		return &Change{Block: m.Block, Route: m.Route}, err
+	case npac.MsgBlockDelete:
+		_, err := tx.ExecContext(ctx, `DELETE FROM blocks WHERE npanxxx = ?`, string(m.Block))
+		return &Change{Block: m.Block}, err
+	case npac.MsgSplit:
+		if m.Split == nil {
+			return nil, errors.New("npa-split message without a split")
+		}
+		return &Change{Split: true}, applySplit(ctx, tx, m.Split)
 	case npac.MsgCode:
 		if m.Code == nil {
 			return nil, errors.New("npa-nxx message without a code")
@@ -183,6 +209,54 @@ func applyOne(ctx context.Context, tx *sql.Tx, m *npac.Message) (*Change, error)
 	return nil, nil
 }
 
+// applySplit moves the local routes and blocks of a split's codes to the
+// new NPA and answers the old codes as aliases of the new ones (start of
+// the permissive dialing period), or drops the aliases (its end). Moving
+// is idempotent: an image already holds the moved data.
+func applySplit(ctx context.Context, tx *sql.Tx, sp *npac.SplitNotice) error {
+	for _, x := range sp.NXXs {
+		oldCode, newCode := sp.OldNPA+x, sp.NewNPA+x
+		if sp.Phase == "end" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM aliases WHERE old_code = ?`, oldCode); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, q := range []string{
+			`UPDATE routes SET tn = ? || substr(tn, 7) WHERE tn >= ? AND tn <= ?`,
+			`UPDATE blocks SET npanxxx = ? || substr(npanxxx, 7) WHERE npanxxx >= ? AND npanxxx <= ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, newCode, oldCode, oldCode+"9999"); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO aliases (old_code, new_code) VALUES (?, ?) ON CONFLICT (old_code) DO UPDATE SET new_code = excluded.new_code`,
+			oldCode, newCode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Aliases returns the old NPA-NXXs of splits in their permissive dialing
+// period, each with the code it now is.
+func (s *Store) Aliases(ctx context.Context) (map[npac.NPANXX]npac.NPANXX, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT old_code, new_code FROM aliases`)
+	if err != nil {
+		return nil, fmt.Errorf("lsms aliases: %w", err)
+	}
+	defer rows.Close()
+	out := map[npac.NPANXX]npac.NPANXX{}
+	for rows.Next() {
+		var o, n npac.NPANXX
+		if err := rows.Scan(&o, &n); err != nil {
+			return nil, err
+		}
+		out[o] = n
+	}
+	return out, rows.Err()
+}
+
 // imageBatch is how many image messages go in one local transaction.
 const imageBatch = 5000
 
@@ -205,7 +279,7 @@ func (s *Store) BeginImage(ctx context.Context, head int64) (*Image, error) {
 		return nil, fmt.Errorf("image: %w", err)
 	}
 	defer tx.Rollback()
-	for _, q := range []string{`DELETE FROM routes`, `DELETE FROM codes`, `DELETE FROM lrns`} {
+	for _, q := range []string{`DELETE FROM routes`, `DELETE FROM blocks`, `DELETE FROM codes`, `DELETE FROM lrns`, `DELETE FROM aliases`} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("image: %w", err)
 		}
@@ -264,7 +338,8 @@ func (im *Image) flush(final bool) error {
 	return nil
 }
 
-// Each calls fn with every stored TN route and code, to build the index.
+// Each calls fn with every stored code, pool block and TN route, to build
+// the index.
 func (s *Store) Each(ctx context.Context, fn func(Change)) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT npanxx, spid FROM codes`)
 	if err != nil {
@@ -279,33 +354,48 @@ func (s *Store) Each(ctx context.Context, fn func(Change)) error {
 		fn(c)
 	}
 	rows.Close()
+	if err := s.DumpBlocks(ctx, func(b npac.NPANXXX, r *npac.Route) error {
+		fn(Change{Block: b, Route: r})
+		return nil
+	}); err != nil {
+		return err
+	}
 	return s.Dump(ctx, func(tn npac.TN, r *npac.Route) error {
 		fn(Change{TN: tn, Route: r})
 		return nil
 	})
 }
 
-// Dump calls fn with every stored route, in TN order, so that two copies
-// (the NPAC's published state and an LSMS's) can be compared.
+// Dump calls fn with every stored TN route, in TN order, so that two
+// copies (the NPAC's published state and an LSMS's) can be compared.
 func (s *Store) Dump(ctx context.Context, fn func(tn npac.TN, r *npac.Route) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT tn, data FROM routes ORDER BY tn`)
+	return dumpRoutes(ctx, s.db, `SELECT tn, data FROM routes ORDER BY tn`, fn)
+}
+
+// DumpBlocks calls fn with every stored pool block route, in block order.
+func (s *Store) DumpBlocks(ctx context.Context, fn func(b npac.NPANXXX, r *npac.Route) error) error {
+	return dumpRoutes(ctx, s.db, `SELECT npanxxx, data FROM blocks ORDER BY npanxxx`, fn)
+}
+
+func dumpRoutes[K ~string](ctx context.Context, db *sql.DB, query string, fn func(k K, r *npac.Route) error) error {
+	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			tn   npac.TN
+			k    K
 			data string
 		)
-		if err := rows.Scan(&tn, &data); err != nil {
+		if err := rows.Scan(&k, &data); err != nil {
 			return err
 		}
 		var r npac.Route
 		if err := json.Unmarshal([]byte(data), &r); err != nil {
-			return fmt.Errorf("lsms route %s: %w", tn, err)
+			return fmt.Errorf("lsms route %s: %w", k, err)
 		}
-		if err := fn(tn, &r); err != nil {
+		if err := fn(k, &r); err != nil {
 			return err
 		}
 	}
