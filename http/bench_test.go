@@ -41,8 +41,7 @@ func BenchmarkPortCycleHTTP(b *testing.B) {
 		return s
 	}})
 	st := w.S
-	api := &npachttp.Server{SVs: st, Providers: st, Users: st, Network: st, Notifications: st, Audit: st, LSMS: st,
-		Tunables: npac.DefaultTunables(), Ready: st.Ping, Log: slog.New(slog.DiscardHandler)}
+	api := npachttp.For(st, npac.DefaultTunables(), slog.New(slog.DiscardHandler))
 	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

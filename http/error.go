@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
+	"strconv"
 
 	npac "github.com/opennpac/npac"
+	"github.com/opennpac/npac/portorder"
 )
 
 // problemTypeBase prefixes an error code to form a problem's type URI.
@@ -53,6 +56,18 @@ var problems = map[string]problemKind{
 	npac.ENPANXXNotPortable:     {http.StatusUnprocessableEntity, "NPA-NXX not portable"},
 	npac.EOldSPMismatch:         {http.StatusUnprocessableEntity, "Old SP mismatch"},
 	npac.ELogTruncated:          {http.StatusGone, "Broadcast log truncated"},
+	npac.ERateLimited:           {http.StatusTooManyRequests, "Rate limited"},
+	npac.ELookupLimit:           {http.StatusTooManyRequests, "Lookup limit reached"},
+
+	portorder.EOrderWrongStatus:   {http.StatusConflict, "Wrong order status"},
+	portorder.ECancelTooLate:      {http.StatusConflict, "Too late to cancel or change"},
+	portorder.ERejectionExpired:   {http.StatusConflict, "Rejection expired"},
+	portorder.EFOCNotReached:      {http.StatusConflict, "FOC date not reached"},
+	portorder.EApprovalRequired:   {http.StatusConflict, "Wireless approval required"},
+	portorder.ERequirementsUnmet:  {http.StatusUnprocessableEntity, "Order requirements unmet"},
+	portorder.EDueDate:            {http.StatusUnprocessableEntity, "Due date invalid"},
+	portorder.ERejectNotPermitted: {http.StatusUnprocessableEntity, "Rejection reason not permitted"},
+	codeNotPortable:               {http.StatusUnprocessableEntity, "Numbers not portable"},
 }
 
 // problem is an RFC 9457 problem document, with the error code as an
@@ -93,8 +108,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case p.Code == npac.EINTERNAL:
 		s.logger().Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "err", err)
 	}
-	if p.Status == http.StatusUnauthorized {
+	if p.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="OpenNPAC"`)
+	}
+	// A rate-limited caller is told when its minute is over. A used-up
+	// lookup session (lookup-limit, also 429) gets no Retry-After:
+	// waiting does not help, a new session does.
+	if p.Code == npac.ERateLimited {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(err)))
 	}
 	writeProblem(w, p)
 }
@@ -105,6 +126,20 @@ func writeProblem(w http.ResponseWriter, p problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	w.Write(append(b, '\n'))
+}
+
+// retryAfterIn finds the wait a rate-limited refusal names.
+var retryAfterIn = regexp.MustCompile(`try again in (\d+) seconds?`)
+
+// retryAfter returns the seconds a rate-limited caller waits: until its
+// minute is over, as the store's refusal says, else a whole minute.
+func retryAfter(err error) int {
+	if m := retryAfterIn.FindStringSubmatch(npac.ErrorMessage(err)); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil && n >= 1 && n <= 60 {
+			return n
+		}
+	}
+	return 60
 }
 
 // canceled reports whether err is the request context ending.

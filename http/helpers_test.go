@@ -56,6 +56,13 @@ var start = time.Date(2025, 3, 3, 15, 0, 0, 0, time.UTC)
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with setup run on the store before the server
+// starts, for settings the server's goroutines read.
+func newEnvWith(t *testing.T, setup func(*store.Store)) *env {
+	t.Helper()
 	ctx := context.Background()
 	m, err := lifecycle.New(npac.DefaultTunables(), calendar.USFederal())
 	if err != nil {
@@ -78,12 +85,10 @@ func newEnv(t *testing.T) *env {
 	if err != nil || tok == nil {
 		t.Fatalf("bootstrap: token %v, error %v; want the first admin's token", tok, err)
 	}
-	srv := &npachttp.Server{
-		SVs: st, Providers: st, Users: st, Network: st, Notifications: st, Audit: st, LSMS: st,
-		Tunables: npac.DefaultTunables(),
-		Ready:    st.Ping,
-		Log:      log,
+	if setup != nil {
+		setup(st)
 	}
+	srv := npachttp.For(st, npac.DefaultTunables(), log)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &env{t: t, url: ts.URL, st: st, clock: c, admin: tok.Secret, logs: logs}

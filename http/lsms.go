@@ -24,6 +24,9 @@ const pollEvery = time.Second
 type lsmsBody struct {
 	Regions []npac.Region `json:"regions"`
 	Exclude []npac.NPANXX `json:"exclude"`
+	// PseudoLRN and PseudoLRNFrom opt the LSMS in to pseudo-LRN records.
+	PseudoLRN     bool        `json:"pseudo_lrn"`
+	PseudoLRNFrom []npac.SPID `json:"pseudo_lrn_from"`
 }
 
 func pathSPID(r *http.Request) (npac.SPID, error) { return npac.ParseSPID(r.PathValue("spid")) }
@@ -37,7 +40,7 @@ func (s *Server) registerLSMS(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, &b, true); err != nil {
 		return err
 	}
-	l := &npac.LSMSRegistration{SPID: spid, Regions: b.Regions, Exclude: b.Exclude}
+	l := &npac.LSMSRegistration{SPID: spid, Regions: b.Regions, Exclude: b.Exclude, PseudoLRN: b.PseudoLRN, PseudoLRNFrom: b.PseudoLRNFrom}
 	if err := s.LSMS.RegisterLSMS(r.Context(), l); err != nil {
 		return err
 	}

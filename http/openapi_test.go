@@ -165,6 +165,9 @@ func TestProblemStatuses(t *testing.T) {
 		"sv-due-date-not-reached": 409, "conflict-window-closed": 409, "conflict-already-used": 409,
 		"conflict-resolution-restricted": 409, "create-mismatch": 409, "in-use": 409, "port-to-original-invalid": 409,
 		"lrn-not-owned": 422, "npa-nxx-not-portable": 422, "old-sp-mismatch": 422, "log-truncated": 410,
+		"order-wrong-status": 409, "cancel-too-late": 409, "rejection-expired": 409, "foc-not-reached": 409,
+		"wireless-approval-required": 409, "order-requirements-unmet": 422, "due-date-invalid": 422,
+		"reject-reason-not-permitted": 422, "not-portable": 422, "rate-limited": 429, "lookup-limit": 429,
 	}
 	if diff := cmp.Diff(want, npachttp.ProblemStatuses()); diff != "" {
 		t.Errorf("status table (-want +got):\n%s", diff)

@@ -95,6 +95,11 @@ type providerBody struct {
 	Regions  []npac.Region     `json:"regions"`
 	Contacts []npac.Contact    `json:"contacts"`
 	Bureaus  []npac.SPID       `json:"bureaus"`
+	// SOABlocks lets the provider's SOA manage the pool blocks it holds.
+	SOABlocks bool `json:"soa_blocks"`
+	// AutoActivate has the NPAC activate the provider's port-in orders on
+	// their FOC date.
+	AutoActivate bool `json:"auto_activate"`
 }
 
 func (s *Server) createProvider(w http.ResponseWriter, r *http.Request) error {
@@ -102,7 +107,8 @@ func (s *Server) createProvider(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, &b, true); err != nil {
 		return err
 	}
-	p := &npac.Provider{SPID: b.SPID, Name: b.Name, Type: b.Type, Regions: b.Regions, Contacts: b.Contacts, Bureaus: b.Bureaus}
+	p := &npac.Provider{SPID: b.SPID, Name: b.Name, Type: b.Type, Regions: b.Regions, Contacts: b.Contacts, Bureaus: b.Bureaus,
+		SOABlocks: b.SOABlocks, AutoActivate: b.AutoActivate}
 	if err := s.Providers.CreateProvider(r.Context(), p); err != nil {
 		return err
 	}
@@ -210,6 +216,24 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, tok)
+}
+
+func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", "user")
+	if err != nil {
+		return err
+	}
+	var b struct {
+		Password string `json:"password"`
+	}
+	if err := decodeBody(w, r, &b, true); err != nil {
+		return err
+	}
+	if err := s.Users.SetPassword(r.Context(), id, b.Password); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {

@@ -17,6 +17,10 @@ import (
 	"time"
 
 	npac "github.com/opennpac/npac"
+	"github.com/opennpac/npac/bdd"
+	"github.com/opennpac/npac/numbering"
+	"github.com/opennpac/npac/outbound"
+	"github.com/opennpac/npac/portorder"
 )
 
 // openapiYAML is the API's OpenAPI 3.1 document.
@@ -34,11 +38,50 @@ type Server struct {
 	Notifications npac.NotificationService
 	Audit         npac.AuditService
 	LSMS          npac.LSMSService
+	Blocks        npac.BlockService
+	Imports       numbering.Importer
+	Splits        npac.SplitService
+	Endpoints     outbound.EndpointService
+	Orders        portorder.Service
+	Lookups       npac.LookupService
+	Reports       npac.ReportService
+	BDD           bdd.Exporter
 	Tunables      npac.Tunables
+	// Clock, set on a demo server only, lets NPAC personnel move time
+	// forward (POST /api/v1/demo/clock).
+	Clock DemoClock
 	// Ready reports whether the server can serve (the database answers);
 	// /readyz calls it. Nil means always ready.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
+}
+
+// Store is one store that provides every service the API serves, as
+// *store.Store does.
+type Store interface {
+	npac.SVService
+	npac.ProviderService
+	npac.UserService
+	npac.NetworkService
+	npac.NotificationService
+	npac.AuditService
+	npac.LSMSService
+	npac.BlockService
+	npac.SplitService
+	numbering.Importer
+	outbound.EndpointService
+	portorder.Service
+	npac.LookupService
+	npac.ReportService
+	bdd.Exporter
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
+}
+
+// For returns a Server whose every service is st, ready when st answers.
+func For(st Store, t npac.Tunables, log *slog.Logger) *Server {
+	return &Server{SVs: st, Providers: st, Users: st, Network: st, Notifications: st, Audit: st, LSMS: st,
+		Blocks: st, Imports: st, Splits: st, Endpoints: st, Orders: st, Lookups: st, Reports: st, BDD: st, Tunables: t, Ready: st.Ping, Log: log}
 }
 
 // handlerFunc is an API handler: it writes a response, or returns an error
@@ -64,6 +107,7 @@ func routeTable() []route {
 		{"GET /api/v1/me", (*Server).me, false},
 		{"GET /api/v1/regions", (*Server).regions, false},
 		{"GET /api/v1/tunables", (*Server).tunables, false},
+		{"POST /api/v1/demo/clock", (*Server).advanceClock, false},
 
 		{"GET /api/v1/providers", (*Server).listProviders, false},
 		{"POST /api/v1/providers", (*Server).createProvider, false},
@@ -74,9 +118,11 @@ func routeTable() []route {
 		{"POST /api/v1/users", (*Server).createUser, false},
 		{"GET /api/v1/users/{id}", (*Server).getUser, false},
 		{"POST /api/v1/users/{id}/tokens", (*Server).createToken, false},
+		{"PUT /api/v1/users/{id}/password", (*Server).setPassword, false},
 		{"DELETE /api/v1/users/{id}/tokens/{token}", (*Server).revokeToken, false},
 		{"POST /api/v1/users/{id}/disable", setDisabled(true), false},
 		{"POST /api/v1/users/{id}/enable", setDisabled(false), false},
+		{"POST /api/v1/users/{id}/pin", (*Server).issuePIN, false},
 
 		{"GET /api/v1/npa-nxxs", (*Server).listCodes, false},
 		{"POST /api/v1/npa-nxxs", (*Server).createCode, false},
@@ -88,6 +134,19 @@ func routeTable() []route {
 		{"POST /api/v1/lrns", (*Server).createLRN, false},
 		{"GET /api/v1/lrns/{lrn}", (*Server).getLRN, false},
 		{"DELETE /api/v1/lrns/{lrn}", (*Server).deleteLRN, false},
+
+		{"GET /api/v1/blocks", (*Server).listBlocks, false},
+		{"POST /api/v1/blocks", (*Server).createBlock, false},
+		{"GET /api/v1/blocks/{npanxxx}", (*Server).getBlock, false},
+		{"PATCH /api/v1/blocks/{npanxxx}", (*Server).modifyBlock, false},
+		{"DELETE /api/v1/blocks/{npanxxx}", (*Server).deleteBlock, false},
+		{"POST /api/v1/blocks/{npanxxx}/resend", (*Server).resendBlock, false},
+
+		{"GET /api/v1/splits", (*Server).listSplits, false},
+		{"POST /api/v1/splits", (*Server).createSplit, false},
+
+		{"GET /api/v1/imports", (*Server).listImports, false},
+		{"POST /api/v1/imports", (*Server).importFile, false},
 
 		{"GET /api/v1/svs", (*Server).listSVs, false},
 		{"POST /api/v1/svs", (*Server).createSV, false},
@@ -112,8 +171,32 @@ func routeTable() []route {
 		{"POST /api/v1/sv-ranges/cancel-undo", actRange(npac.ActCancelUndo), false},
 		{"POST /api/v1/sv-ranges/disconnect", actRange(npac.ActDisconnect), false},
 
+		{"POST /api/v1/portability", (*Server).checkPortability, false},
+		{"GET /api/v1/reject-codes", (*Server).rejectCodes, false},
+		{"GET /api/v1/orders", (*Server).listOrders, false},
+		{"POST /api/v1/orders", (*Server).createOrder, false},
+		{"GET /api/v1/orders/{id}", (*Server).getOrder, false},
+		{"PATCH /api/v1/orders/{id}", (*Server).updateOrder, false},
+		{"POST /api/v1/orders/{id}/submit", submitOrder, false},
+		{"POST /api/v1/orders/{id}/answer", (*Server).answerOrder, false},
+		{"POST /api/v1/orders/{id}/approval", (*Server).recordApproval, false},
+		{"POST /api/v1/orders/{id}/activate", activateOrder, false},
+		{"POST /api/v1/orders/{id}/cancel", (*Server).cancelOrder, false},
+		{"GET /api/v1/providers/{spid}/csrs", (*Server).listCSRs, false},
+		{"POST /api/v1/providers/{spid}/csrs", (*Server).loadCSRs, false},
+		{"PUT /api/v1/providers/{spid}/csrs/{account}", (*Server).putCSR, false},
+		{"DELETE /api/v1/providers/{spid}/csrs/{account}", (*Server).deleteCSR, false},
+
 		{"GET /api/v1/notifications", (*Server).listNotifications, false},
+		{"GET /api/v1/providers/{spid}/endpoints", (*Server).listEndpoints, false},
+		{"POST /api/v1/providers/{spid}/endpoints", (*Server).createEndpoint, false},
+		{"GET /api/v1/endpoints/{id}", (*Server).getEndpoint, false},
+		{"PATCH /api/v1/endpoints/{id}", (*Server).updateEndpoint, false},
+		{"DELETE /api/v1/endpoints/{id}", (*Server).deleteEndpoint, false},
+		{"POST /api/v1/endpoints/{id}/replay", (*Server).replayEndpoint, false},
 		{"GET /api/v1/audit", (*Server).listAudit, false},
+		{"GET /api/v1/reports/{kind}", (*Server).report, false},
+		{"GET /api/v1/bdd/{kind}", (*Server).exportBDD, false},
 
 		{"GET /api/v1/lsms", (*Server).listLSMS, false},
 		{"GET /api/v1/lsms/{spid}", (*Server).getLSMS, false},
@@ -122,7 +205,44 @@ func routeTable() []route {
 		{"GET /api/v1/lsms/{spid}/stream", (*Server).streamLSMS, false},
 		{"POST /api/v1/lsms/{spid}/ack", (*Server).ackLSMS, false},
 		{"GET /api/v1/lsms/{spid}/image", (*Server).imageLSMS, false},
+
+		{"GET /api/v1/lookup/{tn}", (*Server).lookupTN, false},
+		{"POST /api/v1/lookup", (*Server).lookupTNs, false},
+		{"GET /api/v1/lookup/{tn}/history", (*Server).lookupHistory, false},
+		{"POST /api/v1/tcpa", (*Server).tcpa, false},
+		{"POST /api/v1/lookup-sessions", (*Server).openSession, true},
+		{"GET /api/v1/lookup-session/{tn}", (*Server).sessionLookup, true},
 	}
+}
+
+// dataRoutes are the routes a user that holds data roles only may call:
+// the lookups, and its own account. The other routes serve providers'
+// SOAs, LSMSs and NPAC personnel and show what the data roles' field
+// matrix hides (provider contacts, LRNs, SVs), unaudited.
+var dataRoutes = map[string]bool{
+	"GET /api/v1/me":                           true,
+	"GET /api/v1/regions":                      true,
+	"GET /api/v1/users/{id}":                   true,
+	"POST /api/v1/users/{id}/tokens":           true,
+	"PUT /api/v1/users/{id}/password":          true,
+	"DELETE /api/v1/users/{id}/tokens/{token}": true,
+	"GET /api/v1/lookup/{tn}":                  true,
+	"POST /api/v1/lookup":                      true,
+	"GET /api/v1/lookup/{tn}/history":          true,
+	"POST /api/v1/tcpa":                        true,
+}
+
+// dataOnly reports whether every role of the actor is a data role.
+func dataOnly(a *npac.Actor) bool {
+	if a == nil || a.System || len(a.User.Grants) == 0 {
+		return false
+	}
+	for _, g := range a.User.Grants {
+		if !g.Role.IsData() {
+			return false
+		}
+	}
+	return true
 }
 
 // Routes returns every route as "METHOD /pattern" in ServeMux syntax, such
@@ -154,6 +274,10 @@ func (s *Server) endpoint(rt route) http.Handler {
 			ctx, err := s.authenticate(r)
 			if err != nil {
 				s.writeError(w, r, err)
+				return
+			}
+			if !dataRoutes[rt.pattern] && dataOnly(npac.ActorFrom(ctx)) {
+				s.writeError(w, r, npac.Errorf(npac.EFORBIDDEN, "Data roles (ptrs, tcpa, fraud, law-enforcement) look up numbers under /api/v1/lookup and /api/v1/tcpa only; this route is for providers and NPAC personnel."))
 				return
 			}
 			r = r.WithContext(ctx)
