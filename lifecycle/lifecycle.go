@@ -696,6 +696,9 @@ func applyRouting(sv *npac.SV, md *npac.SVModify) error {
 		*dst = &c
 	}
 	if md.LRN != nil {
+		if sv.Slot == npac.SlotActive && md.LRN.IsPseudo() && !sv.LRN.IsPseudo() {
+			return npac.Errorf(npac.EINVALID, "%s routes calls to LRN %s; it cannot switch to the pseudo-LRN, which LSMSs that did not opt in would never hear of. Disconnect it and port it again.", ref(sv), sv.LRN)
+		}
 		r.LRN = *md.LRN
 	}
 	set(&r.CLASS, md.CLASS)
