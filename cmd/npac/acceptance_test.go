@@ -36,7 +36,51 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-var tokenRE = regexp.MustCompile(`(\S+-(?:soa|lsms))\s+(npac_\S+)`)
+// tokenRE finds the users and tokens in the demo's table.
+var tokenRE = regexp.MustCompile(`(\S+-(?:soa|lsms)|\sadmin)\s+(npac_\S+)`)
+
+// startDemo runs npac serve --demo (with extra flags) and returns it with the tokens its
+// table printed, by user name (admin, bell-soa, bell-lsms, ...).
+func startDemo(t *testing.T, extra ...string) (*server, map[string]string) {
+	t.Helper()
+	srv := startServer(t, append([]string{"serve", "--demo", "--listen", "127.0.0.1:0", "--scheduler-interval", "100ms"}, extra...)...)
+	// Stdout and stderr travel separately: the table may arrive after the
+	// log line that said the server is up.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(srv.stdout.String(), "e164.arpa"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo did not print its instructions:\n%s", srv.stdout.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tokens := map[string]string{}
+	for _, m := range tokenRE.FindAllStringSubmatch(srv.stdout.String(), -1) {
+		tokens[strings.TrimSpace(m[1])] = m[2]
+	}
+	for _, u := range []string{"admin", "bell-soa", "rogers-soa", "telus-soa", "bell-lsms", "rogers-lsms"} {
+		if tokens[u] == "" {
+			t.Fatalf("the demo printed no token for %s:\n%s", u, srv.stdout.String())
+		}
+	}
+	return srv, tokens
+}
+
+// waitReady waits for an LSMS's /readyz to answer 200: its first sync done.
+func waitReady(t *testing.T, what, url string, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); ; {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not sync within %v", what, within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
 
 // cli runs the npac command line in this process, as a user would.
 func cli(t *testing.T, args ...string) string {
@@ -58,24 +102,7 @@ func TestDemoWithTwoLSMS(t *testing.T) {
 			t.Fatalf("%s is needed (CI installs dnsutils and sip-tester): %v", bin, err)
 		}
 	}
-	npacSrv := startServer(t, "serve", "--demo", "--listen", "127.0.0.1:0", "--scheduler-interval", "100ms")
-	// Stdout and stderr travel separately: the table may arrive after the
-	// log line that said the server is up.
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(npacSrv.stdout.String(), "e164.arpa"); {
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo did not print its instructions:\n%s", npacSrv.stdout.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	tokens := map[string]string{}
-	for _, m := range tokenRE.FindAllStringSubmatch(npacSrv.stdout.String(), -1) {
-		tokens[m[1]] = m[2]
-	}
-	for _, u := range []string{"bell-soa", "rogers-soa", "bell-lsms", "rogers-lsms"} {
-		if tokens[u] == "" {
-			t.Fatalf("the demo printed no token for %s:\n%s", u, npacSrv.stdout.String())
-		}
-	}
+	npacSrv, tokens := startDemo(t)
 	type lsmsProc struct {
 		name      string
 		http      string
@@ -90,20 +117,7 @@ func TestDemoWithTwoLSMS(t *testing.T) {
 		procs = append(procs, p)
 	}
 	for _, p := range procs {
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			resp, err := http.Get(p.http + "/readyz")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					break
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the %s LSMS did not sync within 20s", p.name)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitReady(t, "the "+p.name+" LSMS", p.http, 20*time.Second)
 	}
 
 	due := time.Now().UTC().Format("2006-01-02")

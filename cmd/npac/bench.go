@@ -78,7 +78,7 @@ func benchBroadcast(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	api := &apihttp.Server{SVs: s, Providers: s, Users: s, Network: s, Notifications: s, Audit: s, LSMS: s, Tunables: m.Tunables, Log: quiet}
+	api := apihttp.For(s, m.Tunables, quiet)
 	srv := &http.Server{Handler: api.Handler()}
 	go srv.Serve(ln)
 	defer srv.Close()

@@ -187,48 +187,42 @@ type apiError struct {
 // Error returns the sentence the server wrote and the code in brackets.
 func (e *apiError) Error() string { return e.Detail + " (" + e.Code + ")" }
 
+// rawBody is a request body sent as it is rather than as JSON.
+type rawBody struct {
+	r           io.Reader
+	contentType string
+}
+
 // do sends a request to the API and returns the response body. body, if
-// not nil, is sent as JSON; out, if not nil, receives the decoded answer.
+// not nil, is sent as JSON (a rawBody as it is); out, if not nil, receives the decoded answer.
 // An answer with an error status is returned as an *apiError.
 func (c *client) do(ctx context.Context, method, path string, query url.Values, body any, hdr http.Header, out any) ([]byte, error) {
 	if c.token == "" {
 		return nil, errors.New("no API token: set NPAC_TOKEN to your token or pass --token")
 	}
-	u := c.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	var (
+		rd          io.Reader
+		contentType = "application/json"
+	)
+	switch b := body.(type) {
+	case nil:
+	case rawBody:
+		rd, contentType = b.r, b.contentType
+	default:
+		j, err := json.Marshal(body)
 		if err != nil {
 			return nil, fmt.Errorf("encode request: %w", err)
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return nil, fmt.Errorf("request: %w", err)
-	}
+	h := http.Header{}
 	for k, v := range hdr {
-		req.Header[k] = v
+		h[k] = v
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "npac/"+version)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := httpClient.Do(req)
+	h.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.send(ctx, httpClient, method, path, query, rd, contentType, h)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("cannot reach the NPAC at %s: %v; is `npac serve` running?", c.base, err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
@@ -237,13 +231,6 @@ func (c *client) do(ctx context.Context, method, path string, query url.Values, 
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("read the NPAC's answer: %w", err)
-	}
-	if resp.StatusCode >= 300 {
-		var p apiError
-		if json.Unmarshal(raw, &p) != nil || p.Code == "" {
-			return nil, fmt.Errorf("the NPAC at %s answered %s: %s", c.base, resp.Status, clip(strings.TrimSpace(string(raw)), 200))
-		}
-		return nil, &p
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
@@ -290,6 +277,75 @@ func (c *client) printJSONLine(v any) {
 		return
 	}
 	c.stdout.Write(append(b, '\n'))
+}
+
+// pageFlags registers the --limit and --after flags of a list of what
+// ("SVs", "orders").
+func pageFlags(fs *flag.FlagSet, what string) (limit *int, after *string) {
+	limit = fs.Int("limit", 0, "at most `n` "+what+" (default 100, at most 1000)")
+	after = fs.String("after", "", what+" after this `id` (the next page)")
+	return limit, after
+}
+
+// spidQuery adds a --spid flag's value, when given, to q as spid.
+func spidQuery(q url.Values, spid string) error {
+	if spid == "" {
+		return nil
+	}
+	s, err := npac.ParseSPID(spid)
+	if err != nil {
+		return flagErr("spid", err)
+	}
+	q.Set("spid", string(s))
+	return nil
+}
+
+// pageQuery adds the --limit and --after flags of a list paged by integer
+// ID to q; what names an ID in the error ("an SV id").
+func pageQuery(q url.Values, limit int, after, what string) error {
+	if limit < 0 {
+		return fmt.Errorf("--limit %d is not a positive number", limit)
+	} else if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if after != "" {
+		if _, err := strconv.ParseUint(after, 10, 63); err != nil {
+			return fmt.Errorf("--after %q is not %s", after, what)
+		}
+		q.Set("after", after)
+	}
+	return nil
+}
+
+// listPage gets one page of a list (GET path?q) and prints it as a table
+// with header and one row per item, or none when it is empty; it names the
+// command that reads the next page.
+func listPage[T any](ctx context.Context, g *globals, stdout, stderr io.Writer, cmd, path string, q url.Values, none, header string, row func(T) string) error {
+	c, err := newClient(g, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	var page struct {
+		Items     []T    `json:"items"`
+		NextAfter string `json:"next_after"`
+	}
+	if human, err := c.call(ctx, http.MethodGet, path, q, nil, nil, &page); err != nil || !human {
+		return err
+	}
+	if len(page.Items) == 0 {
+		fmt.Fprintln(stderr, none)
+		return nil
+	}
+	tw := table(stdout)
+	fmt.Fprintln(tw, header)
+	for _, it := range page.Items {
+		fmt.Fprintln(tw, row(it))
+	}
+	tw.Flush()
+	if page.NextAfter != "" {
+		fmt.Fprintf(stderr, "more: npac %s --after %s\n", cmd, page.NextAfter)
+	}
+	return nil
 }
 
 // clip shortens s to at most n bytes.

@@ -37,29 +37,39 @@ func runLSMS(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	apex := fs.String("enum-apex", "e164.arpa.", "the ENUM zone the server answers for")
 	sipAddr := fs.String("sip", "", "address of the SIP redirect dip server, UDP and TCP, e.g. 127.0.0.1:5062 (empty: off)")
 	logFormat := fs.String("log", "text", "log format: text or json")
+	load := fs.String("load", "", "comma-separated BDD `files` (npac bdd export) to load into the local store first, replacing it; with --npac \"\" the LSMS then answers from them alone")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *token == "" {
-		*token = os.Getenv("NPAC_TOKEN")
-	}
-	if *token == "" {
-		return errors.New("no API token: set NPAC_TOKEN or pass --token (a user with the lsms role)")
-	}
 	sf := storeFlags{logFormat: *logFormat}
 	log := sf.logger(stderr)
-	spid, err := lsmsSPID(ctx, *npacURL, *token, *spidFlag)
-	if err != nil {
-		return err
-	}
-	if err := ensureRegistered(ctx, *npacURL, *token, spid, *regions, log); err != nil {
-		return err
+	standalone := *npacURL == ""
+	var spid npac.SPID
+	if !standalone {
+		if *token == "" {
+			*token = os.Getenv("NPAC_TOKEN")
+		}
+		if *token == "" {
+			return errors.New("no API token: set NPAC_TOKEN or pass --token (a user with the lsms role); --npac \"\" runs without an NPAC")
+		}
+		var err error
+		if spid, err = lsmsSPID(ctx, *npacURL, *token, *spidFlag); err != nil {
+			return err
+		}
+		if err := ensureRegistered(ctx, *npacURL, *token, spid, *regions, log); err != nil {
+			return err
+		}
 	}
 	st, err := lsms.OpenStore(*data)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if *load != "" {
+		if err := loadBDDFiles(ctx, st, strings.Split(*load, ","), stderr, log); err != nil {
+			return err
+		}
+	}
 	a := &lsms.Agent{NPAC: *npacURL, Token: *token, SPID: spid, Store: st, Log: log}
 	if f, ok := stdout.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
@@ -104,7 +114,12 @@ func runLSMS(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}()
 		log.Info("answering dips over SIP", "addr", *sipAddr)
 	}
-	err = a.Run(ctx)
+	if standalone {
+		log.Info("answering dips from the local copy alone (no NPAC)", "data", *data)
+		<-ctx.Done()
+	} else {
+		err = a.Run(ctx)
+	}
 	if srv != nil {
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		srv.Shutdown(shut)
@@ -207,5 +222,31 @@ func ensureRegistered(ctx context.Context, url, token string, spid npac.SPID, re
 		return fmt.Errorf("registering the LSMS of %s: status %d %v", spid, code, err)
 	}
 	log.Info("registered the LSMS with the NPAC", "spid", spid, "regions", want)
+	return nil
+}
+
+// loadBDDFiles loads BDD files, in the order given, into the local store in
+// one load that replaces it.
+func loadBDDFiles(ctx context.Context, st *lsms.Store, paths []string, stderr io.Writer, log *slog.Logger) error {
+	var readers []io.Reader
+	for _, p := range paths {
+		f, err := os.Open(strings.TrimSpace(p))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		// A file's last line may lack its line end; one keeps the next
+		// file's first record apart.
+		readers = append(readers, f, strings.NewReader("\r\n"))
+	}
+	start := time.Now()
+	n, err := st.LoadBDD(ctx, io.MultiReader(readers...), func(n int64) {
+		fmt.Fprintf(stderr, "\rloaded %d records", n)
+	})
+	if err != nil {
+		return fmt.Errorf("load BDD files: %w", err)
+	}
+	fmt.Fprintf(stderr, "\rloaded %d records\n", n)
+	log.Info("loaded BDD files", "records", n, "files", len(paths), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/opennpac/npac/calendar"
 	apihttp "github.com/opennpac/npac/http"
 	"github.com/opennpac/npac/lifecycle"
+	"github.com/opennpac/npac/outbound"
 	"github.com/opennpac/npac/postgres"
 	"github.com/opennpac/npac/sqlite"
 	"github.com/opennpac/npac/store"
@@ -46,33 +47,35 @@ func (f *storeFlags) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// machine builds the lifecycle rules from the tunables and holiday files.
-func (f *storeFlags) machine() (*lifecycle.Machine, error) {
+// machine builds the lifecycle rules from the tunables and holiday files,
+// and returns the holidays for the port order rules too.
+func (f *storeFlags) machine() (*lifecycle.Machine, calendar.Holidays, error) {
 	t := npac.DefaultTunables()
 	if f.tunables != "" {
 		if err := loadTunables(f.tunables, &t); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	var h calendar.Holidays = calendar.USFederal()
 	if f.holidays != "" {
 		file, err := os.Open(f.holidays)
 		if err != nil {
-			return nil, fmt.Errorf("holidays: %w", err)
+			return nil, nil, fmt.Errorf("holidays: %w", err)
 		}
 		defer file.Close()
 		list, err := calendar.ReadCSV(file)
 		if err != nil {
-			return nil, fmt.Errorf("holidays %s: %w", f.holidays, err)
+			return nil, nil, fmt.Errorf("holidays %s: %w", f.holidays, err)
 		}
 		h = list
 	}
-	return lifecycle.New(t, h)
+	m, err := lifecycle.New(t, h)
+	return m, h, err
 }
 
 // open opens and migrates the chosen store.
 func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*store.Store, error) {
-	m, err := f.machine()
+	m, hol, err := f.machine()
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +95,7 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*store.Store, 
 		s.Close()
 		return nil, err
 	}
+	s.OrderRules.Holidays = hol
 	return s, nil
 }
 
@@ -120,6 +124,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	listen := fs.String("listen", "127.0.0.1:8080", "address to serve the API on")
 	demo := fs.Bool("demo", false, "seed a demo world (providers, codes, LRNs, users) in a fresh temporary database and print its tokens")
 	tick := fs.Duration("scheduler-interval", time.Second, "how often the timer scheduler looks for due timers")
+	smtpAddr := fs.String("smtp", os.Getenv("NPAC_SMTP"), "SMTP relay `host:port` for email endpoints (default $NPAC_SMTP); none: email endpoints wait")
+	smtpFrom := fs.String("smtp-from", envOr("NPAC_SMTP_FROM", "npac@localhost"), "sender `address` of notification email")
+	outTick := fs.Duration("outbound-interval", time.Second, "how often webhook and email endpoints are looked at for new notifications")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -143,6 +150,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer s.Close()
 
+	// A demo's clock can be moved forward, to try what takes days.
+	var clock *demoClock
+	if *demo {
+		clock = &demoClock{}
+		s.Now = clock.Now
+	}
 	tok, err := s.Bootstrap(ctx)
 	if err != nil {
 		return err
@@ -166,10 +179,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// base, which is canceled at shutdown.
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	api := &apihttp.Server{SVs: s, Providers: s, Users: s, Network: s, Notifications: s, Audit: s, LSMS: s,
-		Tunables: s.Machine().Tunables, Ready: s.Ping, Log: log}
+	api := apihttp.For(s, s.Machine().Tunables, log)
+	if clock != nil {
+		api.Clock = clock
+	}
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           withLTI(api.Handler(), s, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      90 * time.Second,
@@ -182,6 +197,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() {
 		defer close(schedDone)
 		s.RunScheduler(schedCtx, *tick)
+	}()
+	// Webhooks and email: the SMTP password comes from the environment
+	// only, never a flag.
+	sender := &outbound.Sender{}
+	if *smtpAddr != "" {
+		sender.Mail = &outbound.Mailer{Addr: *smtpAddr, From: *smtpFrom, Username: os.Getenv("NPAC_SMTP_USER"), Password: os.Getenv("NPAC_SMTP_PASSWORD")}
+	}
+	worker := &outbound.Worker{Store: s.Outbound(), Sender: sender, Log: log, Interval: *outTick}
+	outDone := make(chan struct{})
+	go func() {
+		defer close(outDone)
+		worker.Run(schedCtx)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -198,6 +225,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	stopSched()
 	<-schedDone
+	<-outDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -42,30 +42,21 @@ id to work on many TNs at once. Every command takes --url, --token and
 
 // runSV runs "npac sv <command>".
 func runSV(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, svUsage)
-		return flag.ErrHelp
-	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "create":
-		return svCreate(ctx, rest, false, stdout, stderr)
-	case "concur":
-		return svCreate(ctx, rest, true, stdout, stderr)
-	case "show":
-		return svShow(ctx, rest, stdout, stderr)
-	case "list":
-		return svList(ctx, rest, stdout, stderr)
-	case "activate", "cancel", "cancel-ack", "cancel-undo", "resolve-conflict", "conflict", "disconnect", "modify":
-		return svAct(ctx, npac.ActionKind(cmd), rest, stdout, stderr)
-	case "notifications":
-		return svNotifications(ctx, rest, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, svUsage)
-		return nil
-	}
-	fmt.Fprintf(stderr, "npac sv: unknown command %q\n\n%s", cmd, svUsage)
-	return flag.ErrHelp
+	return dispatch(ctx, "npac sv", svUsage, map[string]command{
+		"create":           svCreate(false),
+		"concur":           svCreate(true),
+		"show":             svShow,
+		"list":             svList,
+		"activate":         svAct("activate"),
+		"cancel":           svAct("cancel"),
+		"cancel-ack":       svAct("cancel-ack"),
+		"cancel-undo":      svAct("cancel-undo"),
+		"resolve-conflict": svAct("resolve-conflict"),
+		"conflict":         svAct("conflict"),
+		"disconnect":       svAct("disconnect"),
+		"modify":           svAct("modify"),
+		"notifications":    svNotifications,
+	}, args, stdout, stderr)
 }
 
 // tnFlags are --tn, --tns and --range: the TNs a command works on.
@@ -280,126 +271,128 @@ func (f *routingFlags) apply(set map[string]bool, body map[string]any) error {
 }
 
 // svCreate runs "npac sv create" and, with concur, "npac sv concur".
-func svCreate(ctx context.Context, args []string, concur bool, stdout, stderr io.Writer) error {
-	name, synopsis, about := "sv create", "sv create --tn TN --old-spid SPID --new-spid SPID --lrn LRN --due DATE [flags]", `
+func svCreate(concur bool) command {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		name, synopsis, about := "sv create", "sv create --tn TN --old-spid SPID --new-spid SPID --lrn LRN --due DATE [flags]", `
 Send a port's create: POST /api/v1/svs, or with --tns or --range
 POST /api/v1/sv-ranges/create. The new SP sends the routing data; with
 --as old the old SP concurs instead (see npac sv concur).`
-	if concur {
-		name, synopsis, about = "sv concur", "sv concur --tn TN --old-spid SPID --new-spid SPID --due DATE [flags]", `
+		if concur {
+			name, synopsis, about = "sv concur", "sv concur --tn TN --old-spid SPID --new-spid SPID --due DATE [flags]", `
 Send the old SP's create, concurring with a port (or, with
 --authorization=false and a --cause-code, denying it): npac sv create
 --as old.`
-	}
-	fs, g := newFlagSet(name, synopsis, about, stderr)
-	var (
-		tns            tnFlags
-		rt             routingFlags
-		oldSPID, newSP string
-		due, as        string
-		timerType, key string
-		portToOriginal bool
-		authorization  bool
-		causeCode      int
-	)
-	tns.register(fs)
-	fs.StringVar(&oldSPID, "old-spid", "", "the old (losing) provider's `SPID`")
-	fs.StringVar(&newSP, "new-spid", "", "the new (gaining) provider's `SPID`")
-	fs.StringVar(&due, "due", "", "the due `date`, YYYY-MM-DD or RFC 3339")
-	fs.StringVar(&timerType, "timer-type", "", "concurrence timer `type`: short, medium or long (default long)")
-	fs.BoolVar(&authorization, "authorization", true, "the old SP's authorization; false denies the port (with --cause-code)")
-	fs.IntVar(&causeCode, "cause-code", 0, "the `code` of a denial (50-54)")
-	fs.StringVar(&key, "idempotency-key", "", "a `key` that makes a retried create return the first result")
-	if !concur {
-		fs.StringVar(&as, "as", "", "the `side` you speak for when you may act for both: new or old")
-		fs.BoolVar(&portToOriginal, "port-to-original", false, "port the number back to its code holder (no LRN)")
-		rt.register(fs, false)
-	}
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("%s takes no arguments, only flags; got %q", name, pos)
-	}
-	set := setFlags(fs)
-	if concur {
-		as = string(npac.SideOld)
-	}
-	body := map[string]any{}
-	if tns.given() == 0 {
-		return fmt.Errorf("%s needs the TN: --tn, or --tns or --range for many", name)
-	}
-	isRange := tns.tn == "" || tns.given() > 1
-	if isRange {
-		if err := tns.rangeBody(body); err != nil {
+		}
+		fs, g := newFlagSet(name, synopsis, about, stderr)
+		var (
+			tns            tnFlags
+			rt             routingFlags
+			oldSPID, newSP string
+			due, as        string
+			timerType, key string
+			portToOriginal bool
+			authorization  bool
+			causeCode      int
+		)
+		tns.register(fs)
+		fs.StringVar(&oldSPID, "old-spid", "", "the old (losing) provider's `SPID`")
+		fs.StringVar(&newSP, "new-spid", "", "the new (gaining) provider's `SPID`")
+		fs.StringVar(&due, "due", "", "the due `date`, YYYY-MM-DD or RFC 3339")
+		fs.StringVar(&timerType, "timer-type", "", "concurrence timer `type`: short, medium or long (default long)")
+		fs.BoolVar(&authorization, "authorization", true, "the old SP's authorization; false denies the port (with --cause-code)")
+		fs.IntVar(&causeCode, "cause-code", 0, "the `code` of a denial (50-54)")
+		fs.StringVar(&key, "idempotency-key", "", "a `key` that makes a retried create return the first result")
+		if !concur {
+			fs.StringVar(&as, "as", "", "the `side` you speak for when you may act for both: new or old")
+			fs.BoolVar(&portToOriginal, "port-to-original", false, "port the number back to its code holder (no LRN)")
+			rt.register(fs, false)
+		}
+		pos, err := parseFlags(fs, args)
+		if err != nil {
 			return err
 		}
-	} else {
-		tn, err := npac.ParseTN(tns.tn)
+		if len(pos) > 0 {
+			return fmt.Errorf("%s takes no arguments, only flags; got %q", name, pos)
+		}
+		set := setFlags(fs)
+		if concur {
+			as = string(npac.SideOld)
+		}
+		body := map[string]any{}
+		if tns.given() == 0 {
+			return fmt.Errorf("%s needs the TN: --tn, or --tns or --range for many", name)
+		}
+		isRange := tns.tn == "" || tns.given() > 1
+		if isRange {
+			if err := tns.rangeBody(body); err != nil {
+				return err
+			}
+		} else {
+			tn, err := npac.ParseTN(tns.tn)
+			if err != nil {
+				return flagErr("tn", err)
+			}
+			body["tn"] = tn
+		}
+		for _, s := range []struct{ flag, key, v string }{{"old-spid", "old_spid", oldSPID}, {"new-spid", "new_spid", newSP}} {
+			if s.v == "" {
+				return fmt.Errorf("%s needs --%s", name, s.flag)
+			}
+			spid, err := npac.ParseSPID(s.v)
+			if err != nil {
+				return flagErr(s.flag, err)
+			}
+			body[s.key] = spid
+		}
+		if due == "" {
+			return fmt.Errorf("%s needs --due, the due date", name)
+		}
+		if err := checkDate("due", due); err != nil {
+			return err
+		}
+		body["due_date"] = due
+		if err := checkSide(as); err != nil {
+			return err
+		}
+		if as != "" {
+			body["as"] = as
+		}
+		if timerType != "" {
+			if !npac.TimerType(timerType).Valid() {
+				return fmt.Errorf("--timer-type %q is unknown: use short, medium or long", timerType)
+			}
+			body["timer_type"] = timerType
+		}
+		if portToOriginal {
+			body["port_to_original"] = true
+		}
+		if set["authorization"] {
+			body["authorization"] = authorization
+		}
+		if set["cause-code"] {
+			body["cause_code"] = causeCode
+		}
+		if err := rt.apply(set, body); err != nil {
+			return err
+		}
+		c, err := newClient(g, stdout, stderr)
 		if err != nil {
-			return flagErr("tn", err)
+			return err
 		}
-		body["tn"] = tn
-	}
-	for _, s := range []struct{ flag, key, v string }{{"old-spid", "old_spid", oldSPID}, {"new-spid", "new_spid", newSP}} {
-		if s.v == "" {
-			return fmt.Errorf("%s needs --%s", name, s.flag)
+		var hdr http.Header
+		if key != "" {
+			hdr = http.Header{"Idempotency-Key": {key}}
 		}
-		spid, err := npac.ParseSPID(s.v)
-		if err != nil {
-			return flagErr(s.flag, err)
+		if isRange {
+			return c.rangeCall(ctx, "/api/v1/sv-ranges/create", body, hdr)
 		}
-		body[s.key] = spid
-	}
-	if due == "" {
-		return fmt.Errorf("%s needs --due, the due date", name)
-	}
-	if err := checkDate("due", due); err != nil {
-		return err
-	}
-	body["due_date"] = due
-	if err := checkSide(as); err != nil {
-		return err
-	}
-	if as != "" {
-		body["as"] = as
-	}
-	if timerType != "" {
-		if !npac.TimerType(timerType).Valid() {
-			return fmt.Errorf("--timer-type %q is unknown: use short, medium or long", timerType)
+		var sv npac.SV
+		if human, err := c.call(ctx, http.MethodPost, "/api/v1/svs", nil, body, hdr, &sv); err != nil || !human {
+			return err
 		}
-		body["timer_type"] = timerType
+		printSV(stdout, &sv)
+		return nil
 	}
-	if portToOriginal {
-		body["port_to_original"] = true
-	}
-	if set["authorization"] {
-		body["authorization"] = authorization
-	}
-	if set["cause-code"] {
-		body["cause_code"] = causeCode
-	}
-	if err := rt.apply(set, body); err != nil {
-		return err
-	}
-	c, err := newClient(g, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	var hdr http.Header
-	if key != "" {
-		hdr = http.Header{"Idempotency-Key": {key}}
-	}
-	if isRange {
-		return c.rangeCall(ctx, "/api/v1/sv-ranges/create", body, hdr)
-	}
-	var sv npac.SV
-	if human, err := c.call(ctx, http.MethodPost, "/api/v1/svs", nil, body, hdr, &sv); err != nil || !human {
-		return err
-	}
-	printSV(stdout, &sv)
-	return nil
 }
 
 // svShow runs "npac sv show <id>".
@@ -421,14 +414,12 @@ func svShow(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 func svList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, g := newFlagSet("sv list", "sv list [flags]", "List subscription versions in ID order: GET /api/v1/svs.", stderr)
 	var (
-		tn, status, spid, after string
-		limit                   int
+		tn, status, spid string
 	)
 	fs.StringVar(&tn, "tn", "", "only this telephone `number`")
 	fs.StringVar(&status, "status", "", "only SVs in this `status` (pending, conflict, active, old, …)")
 	fs.StringVar(&spid, "spid", "", "only SVs where this `SPID` is the old or new SP")
-	fs.IntVar(&limit, "limit", 0, "at most `n` SVs (default 100, at most 1000)")
-	fs.StringVar(&after, "after", "", "SVs after this `id` (the next page)")
+	limitFlag, afterFlag := pageFlags(fs, "SVs")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -454,161 +445,130 @@ func svList(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		q.Set("status", status)
 	}
-	if spid != "" {
-		s, err := npac.ParseSPID(spid)
-		if err != nil {
-			return flagErr("spid", err)
-		}
-		q.Set("spid", string(s))
-	}
-	if limit < 0 {
-		return fmt.Errorf("--limit %d is not a positive number", limit)
-	} else if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if after != "" {
-		if _, err := strconv.ParseUint(after, 10, 63); err != nil {
-			return fmt.Errorf("--after %q is not an SV id", after)
-		}
-		q.Set("after", after)
-	}
-	c, err := newClient(g, stdout, stderr)
-	if err != nil {
+	if err := spidQuery(q, spid); err != nil {
 		return err
 	}
-	var page struct {
-		Items     []*npac.SV `json:"items"`
-		NextAfter string     `json:"next_after"`
-	}
-	if human, err := c.call(ctx, http.MethodGet, "/api/v1/svs", q, nil, nil, &page); err != nil || !human {
+	if err := pageQuery(q, *limitFlag, *afterFlag, "an SV id"); err != nil {
 		return err
 	}
-	if len(page.Items) == 0 {
-		fmt.Fprintln(stderr, "no subscription versions")
-		return nil
-	}
-	tw := table(stdout)
-	fmt.Fprintln(tw, "ID\tTN\tSTATUS\tOLD\tNEW\tLRN\tDUE")
-	for _, sv := range page.Items {
-		lrn := "-"
-		if sv.LRN != "" {
-			lrn = npac.TN(sv.LRN).String()
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", sv.ID, sv.TN, sv.Status, sv.OldSPID, sv.NewSPID, lrn, fmtTime(sv.DueDate))
-	}
-	tw.Flush()
-	if page.NextAfter != "" {
-		fmt.Fprintf(stderr, "more: npac sv list --after %s\n", page.NextAfter)
-	}
-	return nil
+	return listPage(ctx, g, stdout, stderr, "sv list", "/api/v1/svs", q, "no subscription versions",
+		"ID\tTN\tSTATUS\tOLD\tNEW\tLRN\tDUE", func(sv *npac.SV) string {
+			lrn := "-"
+			if sv.LRN != "" {
+				lrn = npac.TN(sv.LRN).String()
+			}
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s", sv.ID, sv.TN, sv.Status, sv.OldSPID, sv.NewSPID, lrn, fmtTime(sv.DueDate))
+		})
 }
 
 // svAct runs the actions on an SV, one by id or many by TN.
-func svAct(ctx context.Context, kind npac.ActionKind, args []string, stdout, stderr io.Writer) error {
-	name := "sv " + string(kind)
-	path, method := "/"+string(kind), http.MethodPost
-	if kind == npac.ActModify {
-		path, method = "", http.MethodPatch
-	}
-	fs, g := newFlagSet(name, name+" <id> [flags]   or   npac "+name+" --tns TN,TN… | --range FIRST-LAST [flags]",
-		fmt.Sprintf("%s an SV: %s /api/v1/svs/{id}%s, or with --tn, --tns or --range\nPOST /api/v1/sv-ranges/%s on the live SV of each TN.", actionVerb(kind), method, path, kind), stderr)
-	var (
-		tns                                 tnFlags
-		rt                                  routingFlags
-		as, due, releaseDate, disconnectDat string
-		causeCode                           int
-	)
-	tns.register(fs)
-	fs.StringVar(&as, "as", "", "the `side` you speak for when you may act for both: new or old")
-	switch kind {
-	case npac.ActConflict:
-		fs.IntVar(&causeCode, "cause-code", 0, "why the old SP puts the port in conflict: `code` 50-54 (required)")
-	case npac.ActDisconnect:
-		fs.StringVar(&disconnectDat, "disconnect-date", "", "the customer disconnect `date` (default now)")
-		fs.StringVar(&releaseDate, "release-date", "", "the effective release `date` (default now)")
-	case npac.ActModify:
-		rt.register(fs, true)
-		fs.StringVar(&due, "due", "", "the new due `date`, YYYY-MM-DD or RFC 3339")
-		fs.StringVar(&disconnectDat, "disconnect-date", "", "the customer disconnect `date` of a disconnect-pending SV")
-		fs.StringVar(&releaseDate, "release-date", "", "the effective release `date` of a disconnect-pending SV")
-	}
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	set := setFlags(fs)
-	var id int64
-	switch {
-	case len(pos) > 1:
-		return fmt.Errorf("%s takes one SV id; got %q", name, pos)
-	case len(pos) == 1 && tns.given() > 0:
-		return fmt.Errorf("%s takes an SV id or --tn, --tns or --range, not both", name)
-	case len(pos) == 1:
-		if id, err = parseID(pos[0], "subscription version"); err != nil {
+func svAct(kind npac.ActionKind) command {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		name := "sv " + string(kind)
+		path, method := "/"+string(kind), http.MethodPost
+		if kind == npac.ActModify {
+			path, method = "", http.MethodPatch
+		}
+		fs, g := newFlagSet(name, name+" <id> [flags]   or   npac "+name+" --tns TN,TN… | --range FIRST-LAST [flags]",
+			fmt.Sprintf("%s an SV: %s /api/v1/svs/{id}%s, or with --tn, --tns or --range\nPOST /api/v1/sv-ranges/%s on the live SV of each TN.", actionVerb(kind), method, path, kind), stderr)
+		var (
+			tns                                 tnFlags
+			rt                                  routingFlags
+			as, due, releaseDate, disconnectDat string
+			causeCode                           int
+		)
+		tns.register(fs)
+		fs.StringVar(&as, "as", "", "the `side` you speak for when you may act for both: new or old")
+		switch kind {
+		case npac.ActConflict:
+			fs.IntVar(&causeCode, "cause-code", 0, "why the old SP puts the port in conflict: `code` 50-54 (required)")
+		case npac.ActDisconnect:
+			fs.StringVar(&disconnectDat, "disconnect-date", "", "the customer disconnect `date` (default now)")
+			fs.StringVar(&releaseDate, "release-date", "", "the effective release `date` (default now)")
+		case npac.ActModify:
+			rt.register(fs, true)
+			fs.StringVar(&due, "due", "", "the new due `date`, YYYY-MM-DD or RFC 3339")
+			fs.StringVar(&disconnectDat, "disconnect-date", "", "the customer disconnect `date` of a disconnect-pending SV")
+			fs.StringVar(&releaseDate, "release-date", "", "the effective release `date` of a disconnect-pending SV")
+		}
+		pos, err := parseFlags(fs, args)
+		if err != nil {
 			return err
 		}
-	case tns.given() == 0:
-		return fmt.Errorf("%s needs an SV id, or --tn, --tns or --range", name)
-	}
-	body := map[string]any{}
-	if id == 0 {
-		if err := tns.rangeBody(body); err != nil {
-			return err
-		}
-	}
-	if err := checkSide(as); err != nil {
-		return err
-	}
-	if as != "" {
-		body["as"] = as
-	}
-	for _, d := range []struct{ flag, key, v string }{
-		{"due", "due_date", due}, {"disconnect-date", "customer_disconnect_date", disconnectDat}, {"release-date", "effective_release_date", releaseDate},
-	} {
-		if set[d.flag] {
-			if err := checkDate(d.flag, d.v); err != nil {
+		set := setFlags(fs)
+		var id int64
+		switch {
+		case len(pos) > 1:
+			return fmt.Errorf("%s takes one SV id; got %q", name, pos)
+		case len(pos) == 1 && tns.given() > 0:
+			return fmt.Errorf("%s takes an SV id or --tn, --tns or --range, not both", name)
+		case len(pos) == 1:
+			if id, err = parseID(pos[0], "subscription version"); err != nil {
 				return err
 			}
-			body[d.key] = d.v
+		case tns.given() == 0:
+			return fmt.Errorf("%s needs an SV id, or --tn, --tns or --range", name)
 		}
-	}
-	switch kind {
-	case npac.ActConflict:
-		if !set["cause-code"] {
-			return fmt.Errorf("%s needs --cause-code, such as 50 (LSR not received)", name)
-		}
-		body["cause_code"] = causeCode
-	case npac.ActModify:
-		if err := rt.apply(set, body); err != nil {
-			return err
-		}
-		changes := len(body)
-		for _, k := range []string{"as", "tns", "start_tn", "end_tn"} {
-			if _, ok := body[k]; ok {
-				changes--
+		body := map[string]any{}
+		if id == 0 {
+			if err := tns.rangeBody(body); err != nil {
+				return err
 			}
 		}
-		if changes == 0 {
-			return fmt.Errorf("%s needs something to change: --lrn, --due, --billing-id, … (see -h)", name)
+		if err := checkSide(as); err != nil {
+			return err
 		}
+		if as != "" {
+			body["as"] = as
+		}
+		for _, d := range []struct{ flag, key, v string }{
+			{"due", "due_date", due}, {"disconnect-date", "customer_disconnect_date", disconnectDat}, {"release-date", "effective_release_date", releaseDate},
+		} {
+			if set[d.flag] {
+				if err := checkDate(d.flag, d.v); err != nil {
+					return err
+				}
+				body[d.key] = d.v
+			}
+		}
+		switch kind {
+		case npac.ActConflict:
+			if !set["cause-code"] {
+				return fmt.Errorf("%s needs --cause-code, such as 50 (LSR not received)", name)
+			}
+			body["cause_code"] = causeCode
+		case npac.ActModify:
+			if err := rt.apply(set, body); err != nil {
+				return err
+			}
+			changes := len(body)
+			for _, k := range []string{"as", "tns", "start_tn", "end_tn"} {
+				if _, ok := body[k]; ok {
+					changes--
+				}
+			}
+			if changes == 0 {
+				return fmt.Errorf("%s needs something to change: --lrn, --due, --billing-id, … (see -h)", name)
+			}
+		}
+		c, err := newClient(g, stdout, stderr)
+		if err != nil {
+			return err
+		}
+		if id == 0 {
+			return c.rangeCall(ctx, "/api/v1/sv-ranges/"+string(kind), body, nil)
+		}
+		var reqBody any
+		if len(body) > 0 || kind == npac.ActModify || kind == npac.ActConflict {
+			reqBody = body
+		}
+		var sv npac.SV
+		if human, err := c.call(ctx, method, "/api/v1/svs/"+strconv.FormatInt(id, 10)+path, nil, reqBody, nil, &sv); err != nil || !human {
+			return err
+		}
+		printSV(stdout, &sv)
+		return nil
 	}
-	c, err := newClient(g, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	if id == 0 {
-		return c.rangeCall(ctx, "/api/v1/sv-ranges/"+string(kind), body, nil)
-	}
-	var reqBody any
-	if len(body) > 0 || kind == npac.ActModify || kind == npac.ActConflict {
-		reqBody = body
-	}
-	var sv npac.SV
-	if human, err := c.call(ctx, method, "/api/v1/svs/"+strconv.FormatInt(id, 10)+path, nil, reqBody, nil, &sv); err != nil || !human {
-		return err
-	}
-	printSV(stdout, &sv)
-	return nil
 }
 
 // actionVerb describes an action for its usage text.

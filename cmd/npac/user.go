@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +29,8 @@ Commands:
   revoke <user-id> <token-id> revoke a token
   disable <user-id>           refuse the user's tokens (NPAC personnel)
   enable <user-id>            accept them again (NPAC personnel)
+  pin <user-id>               issue a data user's lookup PIN (NPAC personnel)
+  password <user-id>          set the web UI password, read from standard input
   me                          who the token in use belongs to
 
 Every command takes --url, --token and --json; run npac user <command> -h
@@ -35,47 +39,35 @@ for its flags.
 
 // runUser runs "npac user <command>".
 func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, userUsage)
-		return flag.ErrHelp
-	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "create":
-		return userCreate(ctx, rest, stdout, stderr)
-	case "list":
-		return userList(ctx, rest, stdout, stderr)
-	case "show":
-		return userShow(ctx, rest, stdout, stderr)
-	case "token":
-		return userToken(ctx, rest, stdout, stderr)
-	case "revoke":
-		return userRevoke(ctx, rest, stdout, stderr)
-	case "disable", "enable":
-		return userSetDisabled(ctx, cmd, rest, stdout, stderr)
-	case "me":
-		return userMe(ctx, rest, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, userUsage)
-		return nil
-	}
-	fmt.Fprintf(stderr, "npac user: unknown command %q\n\n%s", cmd, userUsage)
-	return flag.ErrHelp
+	return dispatch(ctx, "npac user", userUsage, map[string]command{
+		"create":   userCreate,
+		"list":     userList,
+		"show":     userShow,
+		"token":    userToken,
+		"revoke":   userRevoke,
+		"disable":  userSetDisabled("disable"),
+		"enable":   userSetDisabled("enable"),
+		"me":       userMe,
+		"password": userPassword,
+		"pin":      userPIN,
+	}, args, stdout, stderr)
 }
 
-// grantFlags collects repeated --role and --spid flags into grants: each
-// --role starts a grant and the --spid after it names its SPID.
+// grantFlags collects repeated --role, --spid and --regions flags into
+// grants: each --role starts a grant, and the --spid (soa, lsms,
+// service-bureau) or --regions (the data roles) after it says what it is
+// held for.
 type grantFlags struct {
 	grants []npac.Grant
-	// spidSet records which grants have a --spid.
+	// spidSet records which grants have a --spid or --regions.
 	spidSet []bool
 }
 
 func (f *grantFlags) register(fs *flag.FlagSet) {
-	fs.Func("role", "a `role`: npac-admin, soa, lsms or service-bureau (repeatable; each but npac-admin followed by its --spid)", func(s string) error {
+	fs.Func("role", "a `role`: npac-admin, soa, lsms, service-bureau, or a data role: ptrs, tcpa, fraud, law-enforcement (repeatable; soa, lsms and service-bureau followed by their --spid, data roles by their --regions)", func(s string) error {
 		r := npac.Role(s)
 		if !r.Valid() {
-			return fmt.Errorf("role %q is unknown: use npac-admin, soa, lsms or service-bureau", s)
+			return fmt.Errorf("role %q is unknown: use npac-admin, soa, lsms, service-bureau, ptrs, tcpa, fraud or law-enforcement", s)
 		}
 		f.grants = append(f.grants, npac.Grant{Role: r})
 		f.spidSet = append(f.spidSet, false)
@@ -89,6 +81,9 @@ func (f *grantFlags) register(fs *flag.FlagSet) {
 		if f.grants[n-1].Role == npac.RoleAdmin {
 			return errors.New("npac-admin is not held for a SPID: give --role npac-admin without --spid")
 		}
+		if r := f.grants[n-1].Role; r.IsData() {
+			return fmt.Errorf("the %s role is held for regions, not a SPID: give --role %s --regions NE,MA", r, r)
+		}
 		spid, err := npac.ParseSPID(s)
 		if err != nil {
 			return errors.New(strings.TrimSuffix(npac.ErrorMessage(err), "."))
@@ -97,15 +92,38 @@ func (f *grantFlags) register(fs *flag.FlagSet) {
 		f.spidSet[n-1] = true
 		return nil
 	})
+	fs.Func("regions", "the NPAC `regions` (comma-separated, such as NE,MA) the data --role before it is held for", func(s string) error {
+		n := len(f.grants)
+		if n == 0 || f.spidSet[n-1] {
+			return fmt.Errorf("--regions %s must follow the data --role it is for", s)
+		}
+		if r := f.grants[n-1].Role; !r.IsData() {
+			return fmt.Errorf("the %s role is not held for regions: only the data roles (ptrs, tcpa, fraud, law-enforcement) take --regions", r)
+		}
+		var regions []npac.Region
+		for part := range strings.SplitSeq(s, ",") {
+			reg, err := npac.ParseRegion(strings.TrimSpace(part))
+			if err != nil {
+				return errors.New(strings.TrimSuffix(npac.ErrorMessage(err), "."))
+			}
+			regions = append(regions, reg)
+		}
+		f.grants[n-1].Regions = regions
+		f.spidSet[n-1] = true
+		return nil
+	})
 }
 
-// check reports a role other than npac-admin without its SPID.
+// check reports a role without the SPID or regions it is held for.
 func (f *grantFlags) check() error {
 	if len(f.grants) == 0 {
-		return errors.New("user create needs at least one --role (with its --spid)")
+		return errors.New("user create needs at least one --role (with its --spid or --regions)")
 	}
 	for _, g := range f.grants {
-		if g.Role != npac.RoleAdmin && g.SPID == "" {
+		switch {
+		case g.Role.IsData() && len(g.Regions) == 0:
+			return fmt.Errorf("--role %s needs its --regions right after it, such as --regions NE,MA", g.Role)
+		case !g.Role.IsData() && g.Role != npac.RoleAdmin && g.SPID == "":
 			return fmt.Errorf("--role %s needs its --spid right after it", g.Role)
 		}
 	}
@@ -113,11 +131,12 @@ func (f *grantFlags) check() error {
 }
 
 func userCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, g := newFlagSet("user create", "user create --name NAME --role ROLE [--spid SPID] [--role ROLE [--spid SPID]…] [flags]", `
+	fs, g := newFlagSet("user create", "user create --name NAME --role ROLE [--spid SPID | --regions R,R] [--role ROLE …] [flags]", `
 Create a user with its roles, and its first API token: POST /api/v1/users.
 The token's secret is printed once; store it. For example:
   npac user create --name bravo-soa --role soa --spid BBB2
-  npac user create --name ops --role npac-admin`, stderr)
+  npac user create --name ops --role npac-admin
+  npac user create --name carrier-rating --role ptrs --regions NE,MA`, stderr)
 	var (
 		name   string
 		grants grantFlags
@@ -253,22 +272,24 @@ func userRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-func userSetDisabled(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
-	about := "Disable a user, so that its tokens are refused: POST /api/v1/users/{id}/disable."
-	if cmd == "enable" {
-		about = "Re-enable a disabled user: POST /api/v1/users/{id}/enable."
+func userSetDisabled(cmd string) command {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		about := "Disable a user, so that its tokens are refused: POST /api/v1/users/{id}/disable."
+		if cmd == "enable" {
+			about = "Re-enable a disabled user: POST /api/v1/users/{id}/enable."
+		}
+		fs, g := newFlagSet("user "+cmd, "user "+cmd+" <user-id> [flags]", about, stderr)
+		id, c, err := idCommand(fs, g, args, userIDKind, stdout, stderr)
+		if err != nil {
+			return err
+		}
+		var u npac.User
+		if human, err := c.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/users/%d/%s", id, cmd), nil, nil, nil, &u); err != nil || !human {
+			return err
+		}
+		printUser(stdout, &u, nil)
+		return nil
 	}
-	fs, g := newFlagSet("user "+cmd, "user "+cmd+" <user-id> [flags]", about, stderr)
-	id, c, err := idCommand(fs, g, args, userIDKind, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	var u npac.User
-	if human, err := c.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/users/%d/%s", id, cmd), nil, nil, nil, &u); err != nil || !human {
-		return err
-	}
-	printUser(stdout, &u, nil)
-	return nil
 }
 
 func userMe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -288,7 +309,7 @@ func userMe(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// grantsString formats grants as "soa BBB2, npac-admin".
+// grantsString formats grants as "soa BBB2, ptrs NE,MA, npac-admin".
 func grantsString(gs []npac.Grant) string {
 	parts := make([]string, len(gs))
 	for i, g := range gs {
@@ -296,8 +317,61 @@ func grantsString(gs []npac.Grant) string {
 		if g.SPID != "" {
 			parts[i] += " " + string(g.SPID)
 		}
+		if len(g.Regions) > 0 {
+			regions := make([]string, len(g.Regions))
+			for j, r := range g.Regions {
+				regions[j] = string(r)
+			}
+			parts[i] += " " + strings.Join(regions, ",")
+		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+func userPIN(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, g := newFlagSet("user pin", "user pin <user-id> [flags]", `
+Issue a data user (ptrs, tcpa, fraud, law-enforcement) a new lookup PIN,
+replacing and unlocking any earlier one: POST /api/v1/users/{id}/pin (NPAC
+personnel). The PIN is printed once; with the user's name it opens lookup
+sessions (npac lookup session, or the IVR).`, stderr)
+	id, c, err := idCommand(fs, g, args, userIDKind, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	var res struct {
+		PIN string `json:"pin"`
+	}
+	if human, err := c.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/users/%d/pin", id), nil, nil, nil, &res); err != nil || !human {
+		return err
+	}
+	fmt.Fprintf(stdout, "pin: %s\n", res.PIN)
+	fmt.Fprintln(stdout, "The PIN is shown only once: give it to the user for lookup sessions (npac lookup session).")
+	return nil
+}
+
+// passwordInput reads the new password in userPassword; tests replace it.
+var passwordInput io.Reader = os.Stdin
+
+func userPassword(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, g := newFlagSet("user password", "user password <user-id> [flags] < password-file", `
+Set the password a user signs in to the web UI (/lti/) with: PUT
+/api/v1/users/{id}/password (NPAC personnel, or the user itself). The
+password is the first line of standard input, so that it stays out of the
+shell's history and the process list; 12 characters or more.`, stderr)
+	id, c, err := idCommand(fs, g, args, userIDKind, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(passwordInput).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("read the password from standard input: %v", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if _, err := c.call(ctx, http.MethodPut, fmt.Sprintf("/api/v1/users/%d/password", id), nil, map[string]string{"password": pw}, nil, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "password set for user %d\n", id)
+	return nil
 }
 
 // printUser prints a user as aligned "key: value" lines, with the SPIDs
