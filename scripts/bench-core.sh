@@ -10,3 +10,11 @@ count=${COUNT:-3}
 go test -run '^$' -bench 'PortCycle' -benchtime 5000x -count "$count" ./sqlite ./postgres
 go test -run '^$' -bench 'PortCycleHTTP' -benchtime 5000x -count "$count" ./http
 go test -run '^$' -bench 'RangeCreate' -benchtime 5x -count "$count" ./sqlite ./postgres
+# Importing CNAC's whole CO code file into a fresh store (issue 4).
+go test -run '^$' -bench 'ImportCNAC' -benchtime 3x -count "$count" ./sqlite ./postgres
+# The TCPA batch check of 10 million numbers (issue 6).
+go test -run '^$' -bench 'TCPA' -benchtime 1x -count "$count" ./sqlite ./postgres
+# BDD: the file format, the LSMS load and the NPAC's export (issue 6).
+go test -run '^$' -bench . -benchtime 2s ./bdd
+go test -run '^$' -bench LoadBDD -benchtime 1000000x ./lsms
+go test -run '^$' -bench ExportBDD -benchtime 3x ./sqlite ./postgres
