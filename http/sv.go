@@ -255,22 +255,7 @@ func (t *tnSet) list() ([]npac.TN, error) {
 	if err != nil {
 		return nil, err
 	}
-	if start.NPANXX() != end.NPANXX() {
-		return nil, npac.Errorf(npac.EINVALID, "start_tn %s and end_tn %s are in different NPA-NXXs; a span stays within one NPA-NXX.", start, end)
-	}
-	if start > end {
-		return nil, npac.Errorf(npac.EINVALID, "start_tn %s comes after end_tn %s.", start, end)
-	}
-	lo, _ := strconv.Atoi(string(start[6:]))
-	hi, _ := strconv.Atoi(string(end[6:]))
-	if hi-lo+1 > npac.MaxRange {
-		return nil, npac.Errorf(npac.ETOOLARGE, "A range request names at most %d TNs; this span has %d. Split it.", npac.MaxRange, hi-lo+1)
-	}
-	out := make([]npac.TN, 0, hi-lo+1)
-	for n := lo; n <= hi; n++ {
-		out = append(out, npac.TN(fmt.Sprintf("%s%04d", start.NPANXX(), n)))
-	}
-	return out, nil
+	return npac.TNSpan(start, end)
 }
 
 // rangeResult is the outcome for one TN of a range request: the SV, or the

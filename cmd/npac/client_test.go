@@ -598,36 +598,6 @@ func TestNotifications(t *testing.T) {
 	}
 }
 
-func TestParseSpan(t *testing.T) {
-	for _, tc := range []struct {
-		in         string
-		start, end npac.TN
-		bad        bool
-	}{
-		{in: "6135550100-6135550199", start: "6135550100", end: "6135550199"},
-		{in: "6135550100-0199", start: "6135550100", end: "6135550199"},
-		{in: "613-555-0100-613-555-0199", start: "6135550100", end: "6135550199"},
-		{in: "613-555-0100-0199", start: "6135550100", end: "6135550199"},
-		{in: "6135550100-6135550100", start: "6135550100", end: "6135550100"},
-		{in: "6135550100", bad: true},
-		{in: "6135550100-199", bad: true},
-		{in: "6135550199-6135550100", bad: true},
-		{in: "6135550100-6135560100", bad: true},
-		{in: "613x5550100-0199", bad: true},
-	} {
-		start, end, err := parseSpan(tc.in)
-		if tc.bad {
-			if err == nil {
-				t.Errorf("parseSpan(%q) = %s, %s; want an error", tc.in, start, end)
-			}
-			continue
-		}
-		if err != nil || start != tc.start || end != tc.end {
-			t.Errorf("parseSpan(%q) = %s, %s, %v; want %s, %s", tc.in, start, end, err, tc.start, tc.end)
-		}
-	}
-}
-
 func TestParseFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args    []string

@@ -94,83 +94,19 @@ func (f *tnFlags) rangeBody(body map[string]any) error {
 		}
 		body["tns"] = []npac.TN{tn}
 	case f.tns != "":
-		tns, err := parseTNList(f.tns)
+		tns, err := npac.ParseTNList(f.tns)
 		if err != nil {
-			return err
+			return flagErr("tns", err)
 		}
 		body["tns"] = tns
 	case f.span != "":
-		start, end, err := parseSpan(f.span)
+		start, end, err := npac.ParseTNSpan(f.span)
 		if err != nil {
-			return err
+			return flagErr("range", err)
 		}
 		body["start_tn"], body["end_tn"] = start, end
 	}
 	return nil
-}
-
-// parseTNList parses --tns: TNs separated by commas (or spaces).
-func parseTNList(s string) ([]npac.TN, error) {
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
-	if len(fields) == 0 {
-		return nil, errors.New("--tns is empty: give TNs separated by commas")
-	}
-	if len(fields) > npac.MaxRange {
-		return nil, fmt.Errorf("--tns names %d TNs; a range request takes at most %d: split it", len(fields), npac.MaxRange)
-	}
-	out := make([]npac.TN, len(fields))
-	for i, f := range fields {
-		tn, err := npac.ParseTN(f)
-		if err != nil {
-			return nil, flagErr("tns", err)
-		}
-		out[i] = tn
-	}
-	return out, nil
-}
-
-// parseSpan parses --range: the first and last TN of a span within one
-// NPA-NXX, as 6135550100-6135550199, 613-555-0100-613-555-0199, or with
-// only the last four digits of the end, 6135550100-0199.
-func parseSpan(s string) (start, end npac.TN, err error) {
-	bad := fmt.Errorf("--range %q is not a span of TNs: give FIRST-LAST within one NPA-NXX, such as 6135550100-6135550199 or 6135550100-0199", s)
-	var a, b string
-	if strings.Count(s, "-") == 1 {
-		a, b, _ = strings.Cut(s, "-")
-	} else {
-		// Written with dashes inside the TNs: split the digits.
-		var d strings.Builder
-		for _, r := range s {
-			switch {
-			case r >= '0' && r <= '9':
-				d.WriteRune(r)
-			case r != '-' && r != ' ':
-				return "", "", bad
-			}
-		}
-		ds := d.String()
-		if len(ds) != 20 && len(ds) != 14 {
-			return "", "", bad
-		}
-		a, b = ds[:10], ds[10:]
-	}
-	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-	if start, err = npac.ParseTN(a); err != nil {
-		return "", "", flagErr("range", err)
-	}
-	if len(b) == 4 && strings.Trim(b, "0123456789") == "" {
-		b = string(start.NPANXX()) + b
-	}
-	if end, err = npac.ParseTN(b); err != nil {
-		return "", "", flagErr("range", err)
-	}
-	if start.NPANXX() != end.NPANXX() {
-		return "", "", fmt.Errorf("--range: %s and %s are in different NPA-NXXs; a span stays within one NPA-NXX", start, end)
-	}
-	if start > end {
-		return "", "", fmt.Errorf("--range: %s comes after %s", start, end)
-	}
-	return start, end, nil
 }
 
 // spNames are the signaling point pairs of routing data.
