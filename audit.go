@@ -24,18 +24,28 @@ type AuditRecord struct {
 	After    json.RawMessage `json:"after,omitempty"`
 }
 
-// AuditFilter selects audit records.
+// AuditFilter selects audit records. Zero fields match everything.
 type AuditFilter struct {
 	Entity   string
 	EntityID string
 	SPID     SPID
+	// Action matches one action, such as "sv.activate" or "lrn.create".
+	Action string
+	// AfterID and BeforeID keep the records whose IDs are above AfterID
+	// and below BeforeID.
 	AfterID  int64
-	Limit    int
+	BeforeID int64
+	// Newest lists the newest records first: page backwards with
+	// BeforeID, the last ID of the previous page.
+	Newest bool
+	Limit  int
 }
 
 // AuditService reads the audit trail. NPAC personnel read all of it; a
 // provider reads the records of its own actions and of SVs it is party to.
 type AuditService interface {
-	// Audit returns matching records, oldest first. Errors: forbidden.
+	// Audit returns matching records, oldest first or, with f.Newest,
+	// newest first. Errors: invalid, forbidden, not-found (an SV named
+	// by a provider).
 	Audit(ctx context.Context, f AuditFilter) ([]*AuditRecord, error)
 }

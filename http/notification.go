@@ -113,12 +113,25 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 	return writeJSON(w, http.StatusOK, notificationsResponse{Items: items, LastSeq: last})
 }
 
+// listAudit reads the audit trail, oldest first or, with order=newest,
+// newest first; after pages in the listing's order either way.
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := npac.AuditFilter{Entity: q.Get("entity"), EntityID: q.Get("entity_id")}
-	var err error
-	if f.SPID, f.AfterID, f.Limit, err = queryIDPage(r); err != nil {
+	f := npac.AuditFilter{Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Action: q.Get("action")}
+	var (
+		after int64
+		err   error
+	)
+	if f.SPID, after, f.Limit, err = queryIDPage(r); err != nil {
 		return err
+	}
+	switch o := q.Get("order"); o {
+	case "", "oldest":
+		f.AfterID = after
+	case "newest":
+		f.Newest, f.BeforeID = true, after
+	default:
+		return npac.Errorf(npac.EINVALID, "order %q is unknown: use oldest or newest.", o)
 	}
 	recs, err := s.Audit.Audit(r.Context(), f)
 	if err != nil {

@@ -101,7 +101,7 @@ func TestAuditPage(t *testing.T) {
 		!strings.Contains(body, `class="after"`) || strings.Contains(body, `data-entity="lrn"`) {
 		t.Fatalf("SV filter: %d\n%s", st, body)
 	}
-	// The action filter, applied by the page: only the LRN creations.
+	// The action filter (AuditFilter.Action): only the LRN creations.
 	st, _, body = admin.get("/lti/audit?entity=lrn&action=lrn.create")
 	if st != http.StatusOK || len(auditIDs(body)) != pageSize || strings.Contains(body, `data-entity="sv"`) ||
 		strings.Count(body, `data-action="lrn.create"`) != pageSize || !strings.Contains(body, `id="older-page"`) {

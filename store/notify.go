@@ -148,6 +148,14 @@ func (s *Store) Audit(ctx context.Context, f npac.AuditFilter) ([]*npac.AuditRec
 		query += ` AND spid = ?`
 		args = append(args, string(f.SPID))
 	}
+	if f.Action != "" {
+		query += ` AND action = ?`
+		args = append(args, f.Action)
+	}
+	if f.BeforeID > 0 {
+		query += ` AND id < ?`
+		args = append(args, f.BeforeID)
+	}
 	if !a.IsAdmin() {
 		// A provider reads its own actions, and every record of an SV it
 		// is party to.
@@ -168,7 +176,11 @@ func (s *Store) Audit(ctx context.Context, f npac.AuditFilter) ([]*npac.AuditRec
 			return nil, npac.Errorf(npac.EFORBIDDEN, "Name one of your SPIDs (spid=…) or one SV (entity=sv&entity_id=…) to read the audit trail.")
 		}
 	}
-	query += ` ORDER BY id LIMIT ` + fmt.Sprint(limit(f.Limit, 100, 1000))
+	order := ` ORDER BY id`
+	if f.Newest {
+		order = ` ORDER BY id DESC`
+	}
+	query += order + ` LIMIT ` + fmt.Sprint(limit(f.Limit, 100, 1000))
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)

@@ -55,6 +55,7 @@ func Run(t *testing.T, b Backend) {
 		{"Purge", testPurge},
 		{"Notifications", testNotifications},
 		{"Audit", testAudit},
+		{"AuditFilter", testAuditFilter},
 		{"Broadcast", testBroadcast},
 		{"BroadcastFailure", testBroadcastFailure},
 		{"BroadcastImage", testBroadcastImage},
