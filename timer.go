@@ -2,6 +2,7 @@ package npac
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -113,6 +114,86 @@ func DefaultTunables() Tunables {
 		BroadcastInterval: 2 * time.Minute,
 		LogRetention:      7 * 24 * h,
 	}
+}
+
+// Clone returns a copy of t that shares no map with it.
+func (t Tunables) Clone() Tunables {
+	c := t
+	c.Timers = make(map[TimerType]TimerSet, len(t.Timers))
+	for k, v := range t.Timers {
+		c.Timers[k] = v
+	}
+	return c
+}
+
+// Validate checks that t can run the lifecycle. A problem is an EINVALID
+// error whose message starts with the field's JSON name and a colon, such
+// as "business_end: …", so that a form can show it next to the field.
+func (t Tunables) Validate() error {
+	day := 24 * time.Hour
+	bad := func(field, format string, args ...any) error {
+		return Errorf(EINVALID, "%s: "+format, append([]any{field}, args...)...)
+	}
+	for tt := range t.Timers {
+		if !tt.Valid() {
+			return bad("timers", "timer type %q is unknown; the timer sets are short, medium and long.", tt)
+		}
+	}
+	for _, tt := range []TimerType{TimerShort, TimerMedium, TimerLong} {
+		ts, ok := t.Timers[tt]
+		if !ok {
+			return bad("timers", "the %s timer set is missing; give all three: short, medium and long.", tt)
+		}
+		for _, w := range []struct {
+			name string
+			d    time.Duration
+		}{{"t1", ts.T1}, {"t2", ts.T2}, {"cancel_initial", ts.CancelInitial}, {"cancel_final", ts.CancelFinal}, {"conflict_resolution_new_sp", ts.ConflictResolutionNewSP}} {
+			if w.d < time.Second || w.d > 30*day {
+				return bad(string(tt)+"."+w.name, "%s is out of range; give between 1 second and 720 business hours.", w.d)
+			}
+		}
+		if ts.ConflictRestriction < 0 || ts.ConflictRestriction > day {
+			return bad(string(tt)+".conflict_restriction", "%s is not a time of day; give one from 00:00 to 24:00.", ts.ConflictRestriction)
+		}
+	}
+	if t.BusinessStart < 0 || t.BusinessStart >= day {
+		return bad("business_start", "%s is not a time of day; give one from 00:00 to 23:59.", t.BusinessStart)
+	}
+	if t.BusinessEnd <= t.BusinessStart || t.BusinessEnd > day {
+		return bad("business_end", "the business day must end after it starts (%s) and by 24:00.", clock(t.BusinessStart))
+	}
+	if t.ConflictExpiration < time.Hour {
+		return bad("conflict_expiration", "%s is too short; give at least 1 hour.", t.ConflictExpiration)
+	}
+	if t.PendingPurge < time.Hour {
+		return bad("pending_purge", "%s is too short; give at least 1 hour.", t.PendingPurge)
+	}
+	if t.BroadcastRetries < 1 || t.BroadcastRetries > 100 {
+		return bad("broadcast_retries", "%d is out of range; give from 1 to 100 resends.", t.BroadcastRetries)
+	}
+	if t.BroadcastInterval < time.Second || t.BroadcastInterval > day {
+		return bad("broadcast_interval", "%s is out of range; give from 1 second to 24 hours.", t.BroadcastInterval)
+	}
+	if t.LogRetention <= t.BroadcastDeadline() {
+		return bad("log_retention", "%s must be longer than a broadcast may wait for acknowledgements (%d × %s).", t.LogRetention, t.BroadcastRetries, t.BroadcastInterval)
+	}
+	return nil
+}
+
+// clock writes an offset from midnight as HH:MM.
+func clock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// TunablesService reads and changes the tunables the NPAC runs with.
+type TunablesService interface {
+	// Tunables returns the tunables in force. Anyone signed in reads them.
+	Tunables(ctx context.Context) (Tunables, error)
+	// SetTunables validates t, saves it and puts it in force at once:
+	// timers scheduled from then on use it, timers already running keep
+	// their due times. It returns what is now in force. Errors: invalid,
+	// forbidden (NPAC personnel only).
+	SetTunables(ctx context.Context, t Tunables) (Tunables, error)
 }
 
 // TimerKind names a durable timer the scheduler fires.

@@ -41,7 +41,7 @@ func BenchmarkPortCycleHTTP(b *testing.B) {
 		return s
 	}})
 	st := w.S
-	api := npachttp.For(st, npac.DefaultTunables(), slog.New(slog.DiscardHandler))
+	api := npachttp.For(st, slog.New(slog.DiscardHandler))
 	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

@@ -88,7 +88,7 @@ func newEnvWith(t *testing.T, setup func(*store.Store)) *env {
 	if setup != nil {
 		setup(st)
 	}
-	srv := npachttp.For(st, npac.DefaultTunables(), log)
+	srv := npachttp.For(st, log)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &env{t: t, url: ts.URL, st: st, clock: c, admin: tok.Secret, logs: logs}

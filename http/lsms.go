@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -206,7 +207,7 @@ func (s *Server) streamLSMS(w http.ResponseWriter, r *http.Request) error {
 			heartbeat = time.Now()
 		}
 		// Resend what was not acknowledged in time.
-		if sentUpTo > 0 && time.Since(sentAt) >= s.Tunables.BroadcastInterval {
+		if sentUpTo > 0 && time.Since(sentAt) >= s.broadcastInterval(ctx) {
 			if l, err = s.LSMS.LSMS(ctx, spid); err != nil {
 				return nil
 			}
@@ -250,4 +251,15 @@ func (s *Server) imageLSMS(w http.ResponseWriter, r *http.Request) error {
 	}
 	out.write(&npac.StreamLine{Image: &npac.ImageMark{Head: head, End: true, Count: count}})
 	return nil
+}
+
+// broadcastInterval is how long the stream waits for an acknowledgement
+// before it sends again: the tunable in force, which may change while the
+// stream runs.
+func (s *Server) broadcastInterval(ctx context.Context) time.Duration {
+	t, err := s.Tunables.Tunables(ctx)
+	if err != nil {
+		return npac.DefaultTunables().BroadcastInterval
+	}
+	return t.BroadcastInterval
 }

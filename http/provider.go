@@ -40,25 +40,39 @@ type timerSetJSON struct {
 	ConflictResolutionNewSP int64 `json:"conflict_resolution_new_sp_seconds"`
 }
 
+// timerSetsJSON holds one timer set per timer type. A struct rather than a
+// map, so that a PATCH body decoded onto the current sets changes only the
+// fields it names.
+type timerSetsJSON struct {
+	Short  timerSetJSON `json:"short"`
+	Medium timerSetJSON `json:"medium"`
+	Long   timerSetJSON `json:"long"`
+}
+
 // tunablesJSON is npac.Tunables with durations in whole seconds.
 type tunablesJSON struct {
-	Timers             map[npac.TimerType]timerSetJSON `json:"timers"`
-	BusinessStart      int64                           `json:"business_start_seconds"`
-	BusinessEnd        int64                           `json:"business_end_seconds"`
-	Weekends           bool                            `json:"weekends"`
-	ConflictExpiration int64                           `json:"conflict_expiration_seconds"`
-	PendingPurge       int64                           `json:"pending_purge_seconds"`
-	BroadcastRetries   int                             `json:"broadcast_retries"`
-	BroadcastInterval  int64                           `json:"broadcast_interval_seconds"`
-	LogRetention       int64                           `json:"log_retention_seconds"`
+	Timers             timerSetsJSON `json:"timers"`
+	BusinessStart      int64         `json:"business_start_seconds"`
+	BusinessEnd        int64         `json:"business_end_seconds"`
+	Weekends           bool          `json:"weekends"`
+	ConflictExpiration int64         `json:"conflict_expiration_seconds"`
+	PendingPurge       int64         `json:"pending_purge_seconds"`
+	BroadcastRetries   int           `json:"broadcast_retries"`
+	BroadcastInterval  int64         `json:"broadcast_interval_seconds"`
+	LogRetention       int64         `json:"log_retention_seconds"`
+}
+
+// sets pairs each timer type with its place in j.
+func (j *tunablesJSON) sets() map[npac.TimerType]*timerSetJSON {
+	return map[npac.TimerType]*timerSetJSON{npac.TimerShort: &j.Timers.Short, npac.TimerMedium: &j.Timers.Medium, npac.TimerLong: &j.Timers.Long}
 }
 
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }
 
-func (s *Server) tunables(w http.ResponseWriter, r *http.Request) error {
-	t := s.Tunables
+func secs(n int64) time.Duration { return time.Duration(n) * time.Second }
+
+func tunablesOut(t npac.Tunables) tunablesJSON {
 	out := tunablesJSON{
-		Timers:             map[npac.TimerType]timerSetJSON{},
 		BusinessStart:      seconds(t.BusinessStart),
 		BusinessEnd:        seconds(t.BusinessEnd),
 		Weekends:           t.Weekends,
@@ -68,15 +82,64 @@ func (s *Server) tunables(w http.ResponseWriter, r *http.Request) error {
 		BroadcastInterval:  seconds(t.BroadcastInterval),
 		LogRetention:       seconds(t.LogRetention),
 	}
-	for tt, ts := range t.Timers {
-		out.Timers[tt] = timerSetJSON{
+	for tt, dst := range out.sets() {
+		ts := t.Timers[tt]
+		*dst = timerSetJSON{
 			T1: seconds(ts.T1), T2: seconds(ts.T2),
 			CancelInitial: seconds(ts.CancelInitial), CancelFinal: seconds(ts.CancelFinal),
 			ConflictRestriction:     seconds(ts.ConflictRestriction),
 			ConflictResolutionNewSP: seconds(ts.ConflictResolutionNewSP),
 		}
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return out
+}
+
+func (j *tunablesJSON) tunables() npac.Tunables {
+	t := npac.Tunables{
+		Timers:             map[npac.TimerType]npac.TimerSet{},
+		BusinessStart:      secs(j.BusinessStart),
+		BusinessEnd:        secs(j.BusinessEnd),
+		Weekends:           j.Weekends,
+		ConflictExpiration: secs(j.ConflictExpiration),
+		PendingPurge:       secs(j.PendingPurge),
+		BroadcastRetries:   j.BroadcastRetries,
+		BroadcastInterval:  secs(j.BroadcastInterval),
+		LogRetention:       secs(j.LogRetention),
+	}
+	for tt, ts := range j.sets() {
+		t.Timers[tt] = npac.TimerSet{
+			T1: secs(ts.T1), T2: secs(ts.T2),
+			CancelInitial: secs(ts.CancelInitial), CancelFinal: secs(ts.CancelFinal),
+			ConflictRestriction:     secs(ts.ConflictRestriction),
+			ConflictResolutionNewSP: secs(ts.ConflictResolutionNewSP),
+		}
+	}
+	return t
+}
+
+func (s *Server) tunables(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.Tunables.Tunables(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, tunablesOut(t))
+}
+
+// setTunables changes the fields the body names and keeps the others.
+func (s *Server) setTunables(w http.ResponseWriter, r *http.Request) error {
+	cur, err := s.Tunables.Tunables(r.Context())
+	if err != nil {
+		return err
+	}
+	j := tunablesOut(cur)
+	if err := decodeBody(w, r, &j, true); err != nil {
+		return err
+	}
+	t, err := s.Tunables.SetTunables(r.Context(), j.tunables())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, tunablesOut(t))
 }
 
 func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) error {

@@ -46,7 +46,7 @@ type Server struct {
 	Lookups       npac.LookupService
 	Reports       npac.ReportService
 	BDD           bdd.Exporter
-	Tunables      npac.Tunables
+	Tunables      npac.TunablesService
 	// Clock, set on a demo server only, lets NPAC personnel move time
 	// forward (POST /api/v1/demo/clock).
 	Clock DemoClock
@@ -74,14 +74,15 @@ type Store interface {
 	npac.LookupService
 	npac.ReportService
 	bdd.Exporter
+	npac.TunablesService
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 }
 
 // For returns a Server whose every service is st, ready when st answers.
-func For(st Store, t npac.Tunables, log *slog.Logger) *Server {
+func For(st Store, log *slog.Logger) *Server {
 	return &Server{SVs: st, Providers: st, Users: st, Network: st, Notifications: st, Audit: st, LSMS: st,
-		Blocks: st, Imports: st, Splits: st, Endpoints: st, Orders: st, Lookups: st, Reports: st, BDD: st, Tunables: t, Ready: st.Ping, Log: log}
+		Blocks: st, Imports: st, Splits: st, Endpoints: st, Orders: st, Lookups: st, Reports: st, BDD: st, Tunables: st, Ready: st.Ping, Log: log}
 }
 
 // handlerFunc is an API handler: it writes a response, or returns an error
@@ -107,6 +108,7 @@ func routeTable() []route {
 		{"GET /api/v1/me", (*Server).me, false},
 		{"GET /api/v1/regions", (*Server).regions, false},
 		{"GET /api/v1/tunables", (*Server).tunables, false},
+		{"PATCH /api/v1/tunables", (*Server).setTunables, false},
 		{"POST /api/v1/demo/clock", (*Server).advanceClock, false},
 
 		{"GET /api/v1/providers", (*Server).listProviders, false},

@@ -82,6 +82,8 @@ type Machine struct {
 	Tunables npac.Tunables
 	// Calendar returns the business-hour calendar of a region.
 	Calendar func(npac.Region) *calendar.Calendar
+	// holidays are those New was given, for WithTunables.
+	holidays calendar.Holidays
 }
 
 // New returns a Machine whose calendars count business hours from
@@ -106,7 +108,13 @@ func New(t npac.Tunables, h calendar.Holidays) (*Machine, error) {
 			return nil, fmt.Errorf("lifecycle: no %s timer set", tt)
 		}
 	}
-	return &Machine{Tunables: t, Calendar: func(r npac.Region) *calendar.Calendar { return cals[r] }}, nil
+	return &Machine{Tunables: t, Calendar: func(r npac.Region) *calendar.Calendar { return cals[r] }, holidays: h}, nil
+}
+
+// WithTunables returns a Machine with the same holidays as m and the
+// tunables t; m is left as it was.
+func (m *Machine) WithTunables(t npac.Tunables) (*Machine, error) {
+	return New(t.Clone(), m.holidays)
 }
 
 func (m *Machine) timers(sv *npac.SV) npac.TimerSet { return m.Tunables.Timers[sv.TimerType] }

@@ -54,7 +54,7 @@ func newNPAC(t *testing.T) *npacEnv {
 		t.Fatal(err)
 	}
 	st := w.S
-	api := apihttp.For(st, st.Machine().Tunables, slog.New(slog.DiscardHandler))
+	api := apihttp.For(st, slog.New(slog.DiscardHandler))
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	return &npacEnv{w: w, url: srv.URL}

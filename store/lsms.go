@@ -305,7 +305,7 @@ func (t *tx) broadcast(m *npac.Message, object string, id int64) (*npac.Broadcas
 	if len(targets) == 0 {
 		return nil, nil
 	}
-	deadline := t.now.Add(t.s.machine.Tunables.BroadcastDeadline())
+	deadline := t.now.Add(t.s.Machine().Tunables.BroadcastDeadline())
 	for _, spid := range targets {
 		if _, err := t.exec(`INSERT INTO deliveries (spid, seq, sv_id, deadline, object) VALUES (?, ?, ?, ?, ?)`,
 			string(spid), m.Seq, id, micros(deadline), object); err != nil {
@@ -354,7 +354,7 @@ func (t *tx) settle(svID, seq int64, spid npac.SPID, failed bool) error {
 		sv.UpdatedAt = t.now
 		return t.saveSV(sv)
 	}
-	eff, err := t.s.machine.Conclude(sv, len(b.Targets), b.Failed, t.now)
+	eff, err := t.s.Machine().Conclude(sv, len(b.Targets), b.Failed, t.now)
 	if err != nil {
 		return err
 	}
@@ -668,7 +668,7 @@ func (s *Store) PruneLog(ctx context.Context, now time.Time) (int64, error) {
 			cut = minAcked.Int64
 		}
 		var old sql.NullInt64
-		if err := t.row(`SELECT MAX(seq) FROM lsms_log WHERE created_at < ?`, micros(now.Add(-s.machine.Tunables.LogRetention))).Scan(&old); err != nil {
+		if err := t.row(`SELECT MAX(seq) FROM lsms_log WHERE created_at < ?`, micros(now.Add(-s.Machine().Tunables.LogRetention))).Scan(&old); err != nil {
 			return fmt.Errorf("prune: %w", err)
 		}
 		if old.Valid && old.Int64 > cut {

@@ -54,7 +54,7 @@ func (s *Store) FireDue(ctx context.Context, now time.Time, n int) (int, error) 
 			}
 			took = true
 			before := *sv
-			eff, changed := s.machine.Fire(sv, npac.TimerKind(kind), fromMicros(dueAt), t.now)
+			eff, changed := s.Machine().Fire(sv, npac.TimerKind(kind), fromMicros(dueAt), t.now)
 			if !changed {
 				return nil
 			}
@@ -86,9 +86,10 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 // RunScheduler fires due timers, activates pool blocks whose effective
 // date came, starts and ends NPA splits' permissive dialing periods,
 // advances port orders and fails overdue broadcast deliveries every
-// interval, and
-// prunes the broadcast log every minute, until ctx ends. Errors are logged and the loop goes on: what failed stays due and
-// is tried again on the next tick.
+// interval; every minute it prunes the broadcast log and reloads the
+// tunables another server may have changed. It runs until ctx ends.
+// Errors are logged and the loop goes on: what failed stays due and is
+// tried again on the next tick.
 func (s *Store) RunScheduler(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -100,6 +101,9 @@ func (s *Store) RunScheduler(ctx context.Context, interval time.Duration) {
 		if now := s.Now(); now.Sub(pruned) >= time.Minute {
 			if _, err := s.PruneLog(ctx, now); err != nil && ctx.Err() == nil {
 				s.log.Error("prune broadcast log", "err", err)
+			}
+			if err := s.ReloadTunables(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("reload tunables", "err", err)
 			}
 			pruned = now
 		}

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	npac "github.com/opennpac/npac"
@@ -54,9 +55,15 @@ type Dialect struct {
 
 // Store implements the npac service interfaces.
 type Store struct {
-	db      *sql.DB
-	d       Dialect
-	machine *lifecycle.Machine
+	db *sql.DB
+	d  Dialect
+	// machine holds the lifecycle rules in force; SetTunables replaces
+	// them, under tunMu.
+	machine atomic.Pointer[lifecycle.Machine]
+	tunMu   sync.Mutex
+	// tunAt is when the tunables in force were saved (micros), 0 for
+	// none; under tunMu.
+	tunAt int64
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// OrderRules are the port order rules (portorder.DefaultRules unless
@@ -85,7 +92,8 @@ func New(db *sql.DB, d Dialect, m *lifecycle.Machine, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Store{db: db, d: d, machine: m, Now: time.Now, OrderRules: portorder.DefaultRules(), LookupLimits: DefaultLookupLimits(), log: log, stmts: map[string]*sql.Stmt{}, logCh: make(chan struct{})}
+	s := &Store{db: db, d: d, Now: time.Now, OrderRules: portorder.DefaultRules(), LookupLimits: DefaultLookupLimits(), log: log, stmts: map[string]*sql.Stmt{}, logCh: make(chan struct{})}
+	s.machine.Store(m)
 	if d.GroupCommit {
 		s.startWriter()
 	}
@@ -99,7 +107,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 func (s *Store) Dialect() Dialect { return s.d }
 
 // Machine returns the lifecycle rules the store applies.
-func (s *Store) Machine() *lifecycle.Machine { return s.machine }
+func (s *Store) Machine() *lifecycle.Machine { return s.machine.Load() }
 
 // Close stops the writer and closes the database.
 func (s *Store) Close() error {
@@ -161,7 +169,8 @@ func (s *Store) q(query string) string {
 
 // Migrate applies the dialect's migrations that have not run yet, each in
 // its own transaction, and refuses a database whose schema is newer than
-// this binary knows.
+// this binary knows. Then it puts in force the tunables saved in the
+// database, if any (ReloadTunables).
 func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -223,7 +232,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		s.log.Info("applied migration", "file", f)
 	}
-	return nil
+	return s.ReloadTunables(ctx)
 }
 
 // micros turns a time into the stored form: microseconds since the epoch.

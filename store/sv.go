@@ -127,7 +127,7 @@ func sides(a *npac.Actor, sv *npac.SV) []npac.Side {
 // carry applies a transition's effects: broadcast, retirement of the
 // previous active SV, the SV itself, timers, notifications and audit.
 func (t *tx) carry(sv *npac.SV, eff lifecycle.Effects, actingSPID npac.SPID, action string, before *npac.SV, insert bool) error {
-	m := t.s.machine
+	m := t.s.Machine()
 	if eff.Broadcast {
 		done, err := t.deliver(sv, eff.ResendTo)
 		if err != nil {
@@ -346,7 +346,7 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 	var sv *npac.SV
 	if pending != nil {
 		before := *pending
-		eff, err := t.s.machine.Concur(pending, in, side, t.now)
+		eff, err := t.s.Machine().Concur(pending, in, side, t.now)
 		if err != nil {
 			return nil, err
 		}
@@ -358,7 +358,7 @@ func (t *tx) createOne(in npac.SVCreate, key string) (*npac.SV, error) {
 		// Only a port between two wireless providers has a due time;
 		// wireline and intermodal ports are due on a day.
 		sv = &npac.SV{Region: code.Region, DueIsDay: wireless < 2}
-		eff, err := t.s.machine.Create(sv, in, side, t.now)
+		eff, err := t.s.Machine().Create(sv, in, side, t.now)
 		if err != nil {
 			return nil, err
 		}
@@ -565,7 +565,7 @@ func (t *tx) actOn(sv *npac.SV, a npac.Action) (*npac.SV, error) {
 		}
 	}
 	before := *sv
-	eff, err := t.s.machine.Act(sv, a, side, t.now)
+	eff, err := t.s.Machine().Act(sv, a, side, t.now)
 	if err != nil {
 		return nil, err
 	}

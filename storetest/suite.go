@@ -56,6 +56,7 @@ func Run(t *testing.T, b Backend) {
 		{"Notifications", testNotifications},
 		{"Audit", testAudit},
 		{"AuditFilter", testAuditFilter},
+		{"Tunables", testTunables},
 		{"Broadcast", testBroadcast},
 		{"BroadcastFailure", testBroadcastFailure},
 		{"BroadcastImage", testBroadcastImage},

@@ -78,7 +78,7 @@ func benchBroadcast(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	api := apihttp.For(s, m.Tunables, quiet)
+	api := apihttp.For(s, quiet)
 	srv := &http.Server{Handler: api.Handler()}
 	go srv.Serve(ln)
 	defer srv.Close()

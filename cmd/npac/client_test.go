@@ -60,7 +60,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		return st
 	})
 	st := e.w.S
-	api := apihttp.For(st, npac.DefaultTunables(), slog.New(slog.DiscardHandler)).Handler()
+	api := apihttp.For(st, slog.New(slog.DiscardHandler)).Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.requests.Add(1)
 		api.ServeHTTP(w, r)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -47,15 +48,12 @@ func (f *storeFlags) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// machine builds the lifecycle rules from the tunables and holiday files,
-// and returns the holidays for the port order rules too.
+// machine builds the lifecycle rules from the default tunables and the
+// holiday file, and returns the holidays for the port order rules too. The
+// store then puts in force the tunables saved in it, and open applies the
+// --tunables file over those.
 func (f *storeFlags) machine() (*lifecycle.Machine, calendar.Holidays, error) {
 	t := npac.DefaultTunables()
-	if f.tunables != "" {
-		if err := loadTunables(f.tunables, &t); err != nil {
-			return nil, nil, err
-		}
-	}
 	var h calendar.Holidays = calendar.USFederal()
 	if f.holidays != "" {
 		file, err := os.Open(f.holidays)
@@ -95,8 +93,34 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*store.Store, 
 		s.Close()
 		return nil, err
 	}
+	if err := f.applyTunables(ctx, s); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.OrderRules.Holidays = hol
 	return s, nil
+}
+
+// applyTunables reads the --tunables file over the tunables in force and,
+// if that changes them, saves the result as an administrator would: the
+// audit trail names the file.
+func (f *storeFlags) applyTunables(ctx context.Context, s *store.Store) error {
+	if f.tunables == "" {
+		return nil
+	}
+	cur := s.Machine().Tunables
+	t := cur.Clone()
+	if err := loadTunables(f.tunables, &t); err != nil {
+		return err
+	}
+	if reflect.DeepEqual(t, cur) {
+		return nil
+	}
+	as := npac.NewContext(ctx, &npac.Actor{User: npac.User{Name: "npac --tunables " + f.tunables}, System: true})
+	if _, err := s.SetTunables(as, t); err != nil {
+		return fmt.Errorf("tunables %s: %s", f.tunables, npac.ErrorMessage(err))
+	}
+	return nil
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -179,7 +203,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// base, which is canceled at shutdown.
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	api := apihttp.For(s, s.Machine().Tunables, log)
+	api := apihttp.For(s, log)
 	if clock != nil {
 		api.Clock = clock
 	}
