@@ -315,6 +315,10 @@ type UserService interface {
 	// CreateToken issues another token for a user (NPAC personnel, or the
 	// user itself). Errors: not-found, forbidden.
 	CreateToken(ctx context.Context, userID int64, name string, ttl time.Duration) (*Token, error)
+	// Tokens lists a user's tokens, without their secrets, oldest first:
+	// NPAC personnel read anyone's, a user its own. Revoked tokens are
+	// gone. Errors: forbidden, not-found.
+	Tokens(ctx context.Context, userID int64) ([]*Token, error)
 	// RevokeToken deletes a token. Errors: not-found, forbidden.
 	RevokeToken(ctx context.Context, userID, tokenID int64) error
 	// Authenticate resolves a token secret to its actor.

@@ -262,6 +262,18 @@ type tokenBody struct {
 	TTLSeconds int64 `json:"ttl_seconds"`
 }
 
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", "user")
+	if err != nil {
+		return err
+	}
+	toks, err := s.Users.Tokens(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, pageOf(toks, 0, nil))
+}
+
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "user")
 	if err != nil {

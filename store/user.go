@@ -174,6 +174,37 @@ func (s *Store) CreateToken(ctx context.Context, userID int64, name string, ttl 
 	return tok, err
 }
 
+// Tokens implements npac.UserService.
+func (s *Store) Tokens(ctx context.Context, userID int64) ([]*npac.Token, error) {
+	if _, err := s.User(ctx, userID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, name, created_at, expires_at, last_used_at FROM tokens WHERE user_id = ? ORDER BY id`), userID)
+	out, err := collect(rows, err, func(r rowScanner) (*npac.Token, error) {
+		tok := &npac.Token{UserID: userID}
+		var created int64
+		var expires, used sql.NullInt64
+		if err := r.Scan(&tok.ID, &tok.Name, &created, &expires, &used); err != nil {
+			return nil, err
+		}
+		tok.CreatedAt = fromMicros(created)
+		for _, x := range []struct {
+			v   sql.NullInt64
+			dst **time.Time
+		}{{expires, &tok.ExpiresAt}, {used, &tok.LastUsed}} {
+			if x.v.Valid {
+				at := fromMicros(x.v.Int64)
+				*x.dst = &at
+			}
+		}
+		return tok, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
+	return out, nil
+}
+
 // RevokeToken implements npac.UserService.
 func (s *Store) RevokeToken(ctx context.Context, userID, tokenID int64) error {
 	return s.inTx(ctx, func(t *tx) error {

@@ -167,10 +167,28 @@ func testTokens(t *testing.T, b Backend) {
 
 	_, err = w.S.CreateToken(w.C, a.User.ID, "theft", 0)
 	WantCode(t, err, npac.EFORBIDDEN)
+	toks, err := w.S.Tokens(w.Admin, a.User.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(toks) != 2 || toks[0].Name == "short-lived" || toks[0].LastUsed == nil || toks[0].ExpiresAt != nil ||
+		toks[1].ID != tok.ID || toks[1].ExpiresAt == nil || !toks[1].ExpiresAt.Equal(tok.CreatedAt.Add(time.Hour)) || toks[1].Secret != "" {
+		t.Fatalf("tokens of bravo-soa: %+v, want the seeded one (used) and short-lived (expiring), without secrets", toks)
+	}
+	if own, err := w.S.Tokens(w.B, a.User.ID); err != nil || len(own) != 2 {
+		t.Fatalf("a user's own tokens: %d (%v), want 2", len(own), err)
+	}
+	_, err = w.S.Tokens(w.C, a.User.ID)
+	WantCode(t, err, npac.EFORBIDDEN)
+	_, err = w.S.Tokens(w.Admin, 999999)
+	WantCode(t, err, npac.ENOTFOUND)
 	if err := w.S.RevokeToken(w.B, a.User.ID, tok.ID); err != nil {
 		t.Fatal(err)
 	}
 	WantCode(t, w.S.RevokeToken(w.B, a.User.ID, tok.ID), npac.ENOTFOUND)
+	if toks, err := w.S.Tokens(w.Admin, a.User.ID); err != nil || len(toks) != 1 {
+		t.Fatalf("after the revoke: %d tokens (%v), want 1", len(toks), err)
+	}
 
 	if _, err := w.S.SetDisabled(w.Admin, a.User.ID, true); err != nil {
 		t.Fatal(err)
