@@ -57,6 +57,7 @@ func Run(t *testing.T, b Backend) {
 		{"Audit", testAudit},
 		{"AuditFilter", testAuditFilter},
 		{"Tunables", testTunables},
+		{"WebSessions", testWebSessions},
 		{"Broadcast", testBroadcast},
 		{"BroadcastFailure", testBroadcastFailure},
 		{"BroadcastImage", testBroadcastImage},
