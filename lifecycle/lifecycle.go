@@ -463,16 +463,16 @@ func (m *Machine) placeConflict(sv *npac.SV, cause int, now time.Time, e *Effect
 	return nil
 }
 
-// restrictedCause reports whether only the old SP may remove a conflict
-// with this cause (NANC 375).
-func restrictedCause(c int) bool { return c == npac.CauseLSRNotReceived || c == npac.CauseFOCNotIssued }
+// RestrictedCause reports whether only the old SP may remove a conflict
+// with this cause (NANC 375): LSR/WPR not received, FOC/WPRR not issued.
+func RestrictedCause(c int) bool { return c == npac.CauseLSRNotReceived || c == npac.CauseFOCNotIssued }
 
 func (m *Machine) resolveConflict(sv *npac.SV, side npac.Side, now time.Time, e *Effects) error {
 	if sv.Status != npac.StatusConflict {
 		return wrongStatus(sv, "removed from conflict", npac.StatusConflict)
 	}
 	if side == npac.SideNew && sv.OldSPID != sv.NewSPID {
-		if restrictedCause(sv.CauseCode) {
+		if RestrictedCause(sv.CauseCode) {
 			return npac.Errorf(npac.EConflictRestricted, "%s is in conflict with cause code %d; only the old SP %s can remove that conflict.", ref(sv), sv.CauseCode, sv.OldSPID)
 		}
 		from := m.Calendar(sv.Region).Add(*sv.ConflictAt, m.timers(sv).ConflictResolutionNewSP)
