@@ -328,3 +328,57 @@ func testOrderAutoActivate(t *testing.T, b Backend) {
 		t.Fatalf("retry with the same Idempotency-Key: %v (%v)", again, err)
 	}
 }
+
+// testDeleteCSR: the losing SP (or NPAC personnel) deletes a CSR, which
+// is audited and frees its numbers for another account; others are
+// refused and nothing is written.
+func testDeleteCSR(t *testing.T, b Backend) {
+	w := NewWorld(t, b.Open)
+	one, two := OrderTN(11), OrderTN(12)
+	if err := w.S.PutCSR(w.A, SPA, JaneCSR(one, two)); err != nil {
+		t.Fatal(err)
+	}
+	other := JaneCSR(one)
+	other.Account = "A-200"
+	WantCode(t, w.S.PutCSR(w.A, SPA, other), npac.ECONFLICT)
+
+	audits := w.Count(t, "audit")
+	for _, ctx := range []context.Context{w.B, w.C, w.SB, w.LSMSB} {
+		WantCode(t, w.S.DeleteCSR(ctx, SPA, "A-100"), npac.EFORBIDDEN)
+	}
+	WantCode(t, w.S.DeleteCSR(w.A, SPA, "B-300"), npac.ENOTFOUND)
+	WantCode(t, w.S.DeleteCSR(w.A, SPB, "A-100"), npac.EFORBIDDEN)
+	if got := w.Count(t, "audit"); got != audits {
+		t.Fatalf("refused deletes wrote %d audit records", got-audits)
+	}
+	if csrs, err := w.S.CSRs(w.A, SPA); err != nil || len(csrs) != 1 {
+		t.Fatalf("after refused deletes: %d CSRs (%v), want 1", len(csrs), err)
+	}
+
+	if err := w.S.DeleteCSR(w.A, SPA, "A-100"); err != nil {
+		t.Fatalf("the owner's delete: %v", err)
+	}
+	if csrs, err := w.S.CSRs(w.A, SPA); err != nil || len(csrs) != 0 {
+		t.Fatalf("after the delete: %d CSRs (%v), want none", len(csrs), err)
+	}
+	recs, err := w.S.Audit(w.Admin, npac.AuditFilter{Entity: "csr", Action: "csr.delete"})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("csr.delete records: %d (%v), want 1", len(recs), err)
+	}
+	if r := recs[0]; r.EntityID != "AAA1/A-100" || r.SPID != SPA || r.UserName != "alpha-soa" ||
+		!strings.Contains(string(r.Before), `"A-100"`) || len(r.After) != 0 {
+		t.Errorf("csr.delete record: %s %s by %s for %s, before %s, after %s", r.Entity, r.EntityID, r.UserName, r.SPID, r.Before, r.After)
+	}
+	WantCode(t, w.S.DeleteCSR(w.A, SPA, "A-100"), npac.ENOTFOUND)
+
+	// Its numbers are free for another account; NPAC personnel delete that.
+	if err := w.S.PutCSR(w.A, SPA, other); err != nil {
+		t.Fatalf("a number of the deleted CSR on another account: %v", err)
+	}
+	if err := w.S.DeleteCSR(w.Admin, SPA, "A-200"); err != nil {
+		t.Fatalf("NPAC personnel's delete: %v", err)
+	}
+	if csrs, err := w.S.CSRs(w.Admin, SPA); err != nil || len(csrs) != 0 {
+		t.Fatalf("after NPAC personnel's delete: %d CSRs (%v), want none", len(csrs), err)
+	}
+}

@@ -72,6 +72,7 @@ func Run(t *testing.T, b Backend) {
 		{"OrderRejections", testOrderRejections},
 		{"WirelessOrder", testWirelessOrder},
 		{"OrderAutoActivate", testOrderAutoActivate},
+		{"DeleteCSR", testDeleteCSR},
 		{"LookupRoles", testLookupRoles},
 		{"LookupSession", testLookupSession},
 		{"TCPA", testTCPA},
