@@ -57,4 +57,37 @@ func TestBrowserAdminPages(t *testing.T) {
 		t.Fatalf("a refused NPA-NXX wrote: %v → %v", before, after)
 	}
 	admin.shot("network", true)
+
+	// The block's page: a DPC without its SSN is refused next to the SSN.
+	if _, err := chromedp.RunResponse(admin.ctx, chromedp.Click(chromedp.ID("block-212-556-1"))); err != nil {
+		t.Fatalf("open the block: %v", err)
+	}
+	admin.do(chromedp.WaitVisible(chromedp.ID("block-modify")), chromedp.SendKeys(chromedp.ID("cnam_dpc"), "001-002-003"))
+	if st := admin.submit("block-save"); st != 422 {
+		t.Fatalf("DPC without SSN: status %d", st)
+	}
+	if got := admin.text("#cnam_ssn-error"); !strings.Contains(got, "SSN") {
+		t.Fatalf("error next to the CNAM SSN: %q", got)
+	}
+	admin.do(chromedp.SendKeys(chromedp.ID("cnam_ssn"), "8"))
+	if st := admin.submit("block-save"); st != 200 {
+		t.Fatalf("modify the block: status %d", st)
+	}
+	if got := admin.text("#block-cnam"); got != "001-002-003 / 8" {
+		t.Fatalf("CNAM after the modify: %q", got)
+	}
+	admin.shot("block", true)
+
+	// The tunables: a business day ending before it starts is refused.
+	if _, err := chromedp.RunResponse(admin.ctx, chromedp.Click(chromedp.CSS(`nav a[href="/lti/tunables"]`))); err != nil {
+		t.Fatalf("open the tunables: %v", err)
+	}
+	admin.do(chromedp.WaitVisible(chromedp.ID("tunables-form")), chromedp.SetValue(chromedp.ID("business_end"), "07:00"))
+	if st := admin.submit("tunables-save"); st != 422 {
+		t.Fatalf("business day ending before it starts: status %d", st)
+	}
+	if got := admin.text("#business_end-error"); !strings.Contains(got, "must end after it starts") {
+		t.Fatalf("error next to the business day's end: %q", got)
+	}
+	admin.shot("tunables", true)
 }

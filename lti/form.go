@@ -87,7 +87,8 @@ func fieldOf(err error) string {
 	case npac.ELRNNotOwned:
 		return "lrn"
 	case npac.ESVDueDateNotReached, npac.ESVNotConcurred, npac.ESVWrongStatus, npac.ESVWrongActor,
-		npac.ECreateMismatch, npac.ESVAlreadyPending, npac.EFORBIDDEN, npac.EINTERNAL:
+		npac.ECreateMismatch, npac.ESVAlreadyPending, npac.EConflictWindowClosed, npac.EConflictAlreadyUsed,
+		npac.EConflictRestricted, npac.EFORBIDDEN, npac.EINTERNAL:
 		return ""
 	}
 	msg := npac.ErrorMessage(err)
@@ -97,6 +98,8 @@ func fieldOf(err error) string {
 		return "new_spid"
 	case strings.HasPrefix(msg, "old_spid:"):
 		return "old_spid"
+	case strings.Contains(lower, "cause code"):
+		return "cause"
 	case strings.Contains(lower, "lrn"):
 		return "lrn"
 	case strings.Contains(lower, "telephone number"), strings.Contains(lower, "npa-nxx"):

@@ -156,7 +156,7 @@ func (h *handler) resend(w http.ResponseWriter, r *http.Request, c *call) {
 	switch code := npac.ErrorCode(err); {
 	case err == nil:
 		h.log.Info("lti: resent", "user", c.actor.User.Name, "sv", id)
-		h.sess.setFlash(c.sid, fmt.Sprintf("SV %d (%s) was sent again to the LSMSs that had failed: its status is %s.", sv.ID, fmtTN(sv.TN), sv.Status))
+		h.sess.setFlash(c.ctx, c.sid, fmt.Sprintf("SV %d (%s) was sent again to the LSMSs that had failed: its status is %s.", sv.ID, fmtTN(sv.TN), sv.Status))
 		http.Redirect(w, r, h.base+"/lsms", http.StatusSeeOther)
 	case code == npac.EINTERNAL:
 		h.internal(w, r, err)

@@ -34,8 +34,8 @@ import (
 )
 
 // Store is what the interface needs of the NPAC: the SV, notification,
-// audit, port-order and provider services, and password sign-in. *store.Store
-// implements it.
+// audit, port-order, network, provider and user services, and password
+// sign-in. *store.Store implements it.
 type Store interface {
 	npac.SVService
 	npac.NotificationService
@@ -53,8 +53,17 @@ type Store interface {
 	// LRNs, CreateLRN, DeleteLRN, Blocks, CreateBlock and DeleteBlock.
 	npac.NetworkService
 	npac.BlockService
-	// Providers lists every provider (for names and home regions).
-	Providers(ctx context.Context) ([]*npac.Provider, error)
+	// The provider pages (NPAC personnel) use CreateProvider, Provider,
+	// Providers and UpdateProvider; every page uses Providers for names
+	// and home regions.
+	npac.ProviderService
+	// The user pages (NPAC personnel) use CreateUser, User, Users,
+	// SetDisabled, SetPassword, CreateToken and RevokeToken.
+	npac.UserService
+	// The tunables page (NPAC personnel) uses Tunables and SetTunables.
+	npac.TunablesService
+	// The sessions of signed-in browsers are kept in the store.
+	npac.WebSessionStore
 	// Login checks a user name and password and returns the actor.
 	// Errors: unauthorized (one message for every failure).
 	Login(ctx context.Context, name, password string) (*npac.Actor, error)
@@ -62,9 +71,6 @@ type Store interface {
 	// and a stamp that changes when the password is set.
 	// Errors: unauthorized (disabled, or no password).
 	PasswordActor(ctx context.Context, userID int64) (*npac.Actor, string, error)
-	// SetPassword sets a user's password (the user itself, or NPAC
-	// personnel). Errors: invalid, forbidden, not-found.
-	SetPassword(ctx context.Context, userID int64, password string) error
 }
 
 // Options configure the interface. The zero value serves under /lti with
@@ -79,9 +85,6 @@ type Options struct {
 	// IdleTimeout ends a session unused that long (default 1 hour);
 	// MaxAge ends any session that old (default 12 hours).
 	IdleTimeout, MaxAge time.Duration
-	// MaxSessions bounds the session table (default 100,000); beyond it
-	// the least recently used session ends.
-	MaxSessions int
 	// ClientAddr returns the client address sign-ins are throttled by
 	// (default: the connection's remote address). Behind a reverse proxy,
 	// return the address the proxy reports.
@@ -119,6 +122,10 @@ type handler struct {
 	provMu sync.Mutex
 	provAt time.Time
 	provs  []*npac.Provider
+
+	// secrets holds new token secrets until the user's page shows them
+	// once.
+	secrets secretBox
 }
 
 // New returns the interface's handler. Mount it at opts.Prefix + "/"
@@ -144,9 +151,6 @@ func newHandler(st Store, opts Options) (*handler, error) {
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = 12 * time.Hour
 	}
-	if opts.MaxSessions <= 0 {
-		opts.MaxSessions = 100_000
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -167,7 +171,7 @@ func newHandler(st Store, opts Options) (*handler, error) {
 		return nil, err
 	}
 	h := &handler{st: st, opts: opts, base: opts.Prefix, pages: pages, log: opts.Log,
-		sess: newSessions(opts.IdleTimeout, opts.MaxAge, opts.MaxSessions, opts.Now),
+		sess: newSessions(st, opts.IdleTimeout, opts.MaxAge, opts.Now, opts.Log),
 		thr:  newThrottle(opts.Now)}
 	h.routes()
 	return h, nil
@@ -188,6 +192,9 @@ func (h *handler) routes() {
 	m.HandleFunc("POST "+b+"/svs/new", h.auth(h.create))
 	m.HandleFunc("GET "+b+"/svs/{id}", h.auth(h.detail))
 	m.HandleFunc("POST "+b+"/svs/{id}/{action}", h.auth(h.act))
+	m.HandleFunc("GET "+b+"/ranges", h.auth(h.rangePage))
+	m.HandleFunc("POST "+b+"/ranges/create", h.auth(h.rangeCreate))
+	m.HandleFunc("POST "+b+"/ranges/act", h.auth(h.rangeAct))
 	m.HandleFunc("GET "+b+"/orders", h.auth(h.orderList))
 	m.HandleFunc("GET "+b+"/orders/new", h.auth(h.orderNewPage))
 	m.HandleFunc("POST "+b+"/orders/new", h.auth(h.orderNew))
@@ -198,6 +205,8 @@ func (h *handler) routes() {
 	m.HandleFunc("POST "+b+"/orders/{id}/{action}", h.auth(h.orderAct))
 	m.HandleFunc("GET "+b+"/csrs", h.auth(h.csrPage))
 	m.HandleFunc("POST "+b+"/csrs", h.auth(h.csrUpload))
+	m.HandleFunc("GET "+b+"/csrs/{spid}/{account}/delete", h.auth(h.csrDeletePage))
+	m.HandleFunc("POST "+b+"/csrs/{spid}/{account}/delete", h.auth(h.csrDelete))
 	m.HandleFunc("GET "+b+"/notifications", h.auth(h.notifications))
 	m.HandleFunc("GET "+b+"/lsms", h.auth(h.lsmsPage))
 	m.HandleFunc("POST "+b+"/lsms/resend/{id}", h.auth(h.resend))
@@ -207,8 +216,26 @@ func (h *handler) routes() {
 	m.HandleFunc("POST "+b+"/network/codes/{code}/portable", h.auth(h.portable))
 	m.HandleFunc("POST "+b+"/network/lrns", h.auth(h.createLRN))
 	m.HandleFunc("POST "+b+"/network/blocks", h.auth(h.createBlock))
+	m.HandleFunc("GET "+b+"/network/blocks/{id}", h.auth(h.blockPage))
+	m.HandleFunc("POST "+b+"/network/blocks/{id}", h.auth(h.modifyBlock))
+	m.HandleFunc("POST "+b+"/network/blocks/{id}/resend", h.auth(h.resendBlock))
 	m.HandleFunc("GET "+b+"/network/{kind}/{id}/delete", h.auth(h.netDeletePage))
 	m.HandleFunc("POST "+b+"/network/{kind}/{id}/delete", h.auth(h.netDelete))
+	m.HandleFunc("GET "+b+"/providers", h.auth(h.providerList))
+	m.HandleFunc("POST "+b+"/providers", h.auth(h.createProvider))
+	m.HandleFunc("GET "+b+"/providers/{spid}", h.auth(h.providerPage))
+	m.HandleFunc("POST "+b+"/providers/{spid}", h.auth(h.updateProvider))
+	m.HandleFunc("GET "+b+"/users", h.auth(h.userList))
+	m.HandleFunc("POST "+b+"/users", h.auth(h.createUser))
+	m.HandleFunc("GET "+b+"/users/{id}", h.auth(h.userPage))
+	m.HandleFunc("POST "+b+"/users/{id}/disable", h.auth(h.setDisabled(true)))
+	m.HandleFunc("POST "+b+"/users/{id}/enable", h.auth(h.setDisabled(false)))
+	m.HandleFunc("POST "+b+"/users/{id}/password", h.auth(h.setUserPassword))
+	m.HandleFunc("POST "+b+"/users/{id}/tokens", h.auth(h.createToken))
+	m.HandleFunc("GET "+b+"/users/{id}/tokens/{token}/revoke", h.auth(h.revokePage))
+	m.HandleFunc("POST "+b+"/users/{id}/tokens/{token}/revoke", h.auth(h.revokeToken))
+	m.HandleFunc("GET "+b+"/tunables", h.auth(h.tunablesPage))
+	m.HandleFunc("POST "+b+"/tunables", h.auth(h.saveTunables))
 	m.HandleFunc("GET "+b+"/account", h.auth(h.account))
 	m.HandleFunc("POST "+b+"/account", h.auth(h.changePassword))
 	m.HandleFunc(b+"/", h.auth(h.notFound))
@@ -319,7 +346,7 @@ func (h *handler) auth(fn pageFunc) http.HandlerFunc {
 		if ck, err := r.Cookie(sessionCookie); err == nil {
 			sid = ck.Value
 		}
-		s, ok := h.sess.get(sid)
+		s, ok := h.sess.get(r.Context(), sid)
 		var a *npac.Actor
 		if ok {
 			var stamp string
@@ -327,7 +354,7 @@ func (h *handler) auth(fn pageFunc) http.HandlerFunc {
 			a, stamp, err = h.st.PasswordActor(r.Context(), s.UserID)
 			switch {
 			case npac.ErrorCode(err) == npac.EUNAUTHORIZED || (err == nil && stamp != s.Stamp):
-				h.sess.end(sid)
+				h.sess.end(r.Context(), sid)
 				ok = false
 			case err != nil:
 				h.internal(w, r, err)
@@ -442,7 +469,7 @@ func (h *handler) newPage(c *call, title, nav string) *page {
 	for s, p := range provs {
 		names[s] = p.Name
 	}
-	p := &page{Title: title, User: &c.actor.User, CSRF: c.sess.CSRF, Flash: h.sess.takeFlash(c.sid), Names: names,
+	p := &page{Title: title, User: &c.actor.User, CSRF: c.sess.CSRF, Flash: h.sess.takeFlash(c.ctx, c.sid), Names: names,
 		Roles: roles(c.actor), Nav: navFor(c.actor, h.base, nav)}
 	// The home zone: the first region of the first provider the user
 	// works for; NPAC personnel see UTC.
@@ -483,6 +510,7 @@ func navFor(a *npac.Actor, base, current string) []navItem {
 	}
 	if soa {
 		add("new", "/svs/new", "New SV")
+		add("ranges", "/ranges", "Ranges")
 		add("orders", "/orders", "Port orders")
 	}
 	if provider || a.IsAdmin() {
@@ -494,6 +522,9 @@ func navFor(a *npac.Actor, base, current string) []navItem {
 	if a.IsAdmin() {
 		add("lsms", "/lsms", "LSMS")
 		add("audit", "/audit", "Audit")
+		add("providers", "/providers", "Providers")
+		add("users", "/users", "Users")
+		add("tunables", "/tunables", "Tunables")
 	}
 	add("account", "/account", "Account")
 	return items

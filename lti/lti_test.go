@@ -63,8 +63,8 @@ func TestSignInAndOut(t *testing.T) {
 	if st, loc, _ := c.get("/lti/"); st != http.StatusSeeOther || !strings.HasPrefix(loc, "/lti/login") {
 		t.Fatalf("after logout: %d %q", st, loc)
 	}
-	if e.h.sess.len() != 0 {
-		t.Fatalf("%d sessions after logout", e.h.sess.len())
+	if n := e.w.Count(t, "web_sessions"); n != 0 {
+		t.Fatalf("%d sessions after logout", n)
 	}
 }
 
@@ -433,6 +433,9 @@ func TestFieldOf(t *testing.T) {
 		{npac.Errorf(npac.EINVALID, "The customer disconnect date cannot be cleared (NANC 249)."), "cdd"},
 		{npac.Errorf(npac.EINVALID, "The password is too short."), "password"},
 		{npac.Errorf(npac.ECONFLICT, "The request lost a race."), ""},
+		{npac.Errorf(npac.EINVALID, "A conflict needs a cause code from 50 to 54."), "cause"},
+		{npac.Errorf(npac.EConflictRestricted, "SV 1 is in conflict with cause code 50; only the old SP AAA1 can remove that conflict."), ""},
+		{npac.Errorf(npac.EConflictWindowClosed, "The conflict window for SV 1 closed."), ""},
 	} {
 		if got := fieldOf(tc.err); got != tc.want {
 			t.Errorf("fieldOf(%v) = %q, want %q", tc.err, got, tc.want)

@@ -225,7 +225,7 @@ func (h *handler) netSave(w http.ResponseWriter, r *http.Request, c *call, f *fo
 
 // netDone ends a successful change: a message, and back to the list.
 func (h *handler) netDone(w http.ResponseWriter, r *http.Request, c *call, msg string) {
-	h.sess.setFlash(c.sid, msg)
+	h.sess.setFlash(c.ctx, c.sid, msg)
 	http.Redirect(w, r, h.base+"/network", http.StatusSeeOther)
 }
 

@@ -117,7 +117,47 @@ func (h *handler) orderList(w http.ResponseWriter, r *http.Request, c *call) {
 
 var orderFields = []string{"idem", "gaining_spid", "kind", "name", "business_name",
 	"addr_number", "addr_street", "addr_unit", "addr_city", "addr_state", "addr_postal", "addr_country",
-	"account", "btn", "pin", "tns", "lrn", "due_date", "loa_signer", "loa_signature", "doc_kind", "doc", "notes"}
+	"account", "btn", "pin", "reseller", "tns", "lrn", "due_date", "loa_signer", "loa_signature", "doc_kind", "doc", "notes", "rem_rows"}
+
+// The remaining services of a partial port are rows of the order form:
+// rem_tn_N, rem_desc_N and rem_action_N, N from 0 to rem_rows-1. A form
+// shows the order's services and two empty rows (three for a new order);
+// maxRemaining bounds the rows a form may post.
+const maxRemaining = 500
+
+// remField is the name of a part (tn, desc or action) of remaining-service
+// row i.
+func remField(part string, i int) string { return "rem_" + part + "_" + strconv.Itoa(i) }
+
+// orderFieldsWith returns the order form's fields with n remaining-service
+// rows.
+func orderFieldsWith(n int) []string {
+	out := slices.Clone(orderFields)
+	for i := range n {
+		out = append(out, remField("tn", i), remField("desc", i), remField("action", i))
+	}
+	return out
+}
+
+// postedOrderForm reads a submitted order form with the rows it says it
+// has.
+func postedOrderForm(r *http.Request) *form {
+	n, _ := strconv.Atoi(r.PostForm.Get("rem_rows"))
+	n = min(max(n, 0), maxRemaining)
+	f := formFrom(r.PostForm, orderFieldsWith(n)...)
+	f.Set("rem_rows", strconv.Itoa(n))
+	return f
+}
+
+// remRow names the fields of one remaining-service row.
+type remRow struct {
+	N                int
+	TN, Desc, Action string
+}
+
+var remainingChoices = []string{"", "choose",
+	string(portorder.Keep), "kept at the losing provider",
+	string(portorder.Disconnect), "disconnected"}
 
 type orderFormData struct {
 	Form *form
@@ -126,20 +166,46 @@ type orderFormData struct {
 	OwnChoices  []string
 	KindChoices []string
 	DocChoices  []string
+	// Remaining are the rows of remaining services; Siblings counts the
+	// numbers ported in sibling orders of a split, kept as they are.
+	Remaining        []remRow
+	RemainingChoices []string
+	Siblings         int
 }
 
 func (h *handler) orderFormData(c *call, p *page, f *form, o *portorder.Order) orderFormData {
 	d := orderFormData{Form: f, Order: o, KindChoices: []string{string(portorder.Person), "a person", string(portorder.Business), "a business"},
-		DocChoices: []string{string(portorder.DocBill), "a bill", string(portorder.DocCSR), "a CSR from the losing provider", string(portorder.DocOther), "other"}}
+		DocChoices:       []string{string(portorder.DocBill), "a bill", string(portorder.DocCSR), "a CSR from the losing provider", string(portorder.DocOther), "other"},
+		RemainingChoices: remainingChoices}
 	if !c.actor.IsAdmin() {
 		d.OwnChoices = p.spidChoices(nil, soaSPIDs(c.actor))
+	}
+	n, _ := strconv.Atoi(f.Get("rem_rows"))
+	for i := range n {
+		d.Remaining = append(d.Remaining, remRow{N: i + 1, TN: remField("tn", i), Desc: remField("desc", i), Action: remField("action", i)})
+	}
+	if o != nil {
+		d.Siblings = len(siblingPorts(o.Remaining))
 	}
 	return d
 }
 
+// siblingPorts returns the remaining services a split lists as ported in
+// sibling orders: the form does not edit them, and keeps them.
+func siblingPorts(rs []portorder.RemainingService) []portorder.RemainingService {
+	var out []portorder.RemainingService
+	for _, r := range rs {
+		if r.Action == portorder.Port {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func (h *handler) orderNewPage(w http.ResponseWriter, r *http.Request, c *call) {
 	p := h.newPage(c, "New port order", "orders")
-	f := formFrom(r.URL.Query(), orderFields...)
+	f := formFrom(r.URL.Query(), orderFieldsWith(3)...)
+	f.Set("rem_rows", "3")
 	f.Set("idem", token(16))
 	if mine := soaSPIDs(c.actor); f.Get("gaining_spid") == "" && len(mine) > 0 {
 		f.Set("gaining_spid", string(mine[0]))
@@ -194,6 +260,7 @@ func readOrderForm(f *form, o *portorder.Order) {
 		City: f.Get("addr_city"), State: strings.ToUpper(f.Get("addr_state")), PostalCode: f.Get("addr_postal"),
 		Country: strings.ToUpper(f.Get("addr_country"))}
 	o.Account.Number, o.Account.PIN = f.Get("account"), f.Get("pin")
+	o.Reseller = f.Get("reseller")
 	o.Account.BTNs = nil
 	if btn := f.parseTN("btn", false); btn != "" {
 		o.Account.BTNs = []npac.TN{btn}
@@ -227,6 +294,8 @@ func readOrderForm(f *form, o *portorder.Order) {
 	if len(o.TNs) == 0 && f.Errors["tns"] == "" {
 		f.Fail("tns", "Give the numbers to port, one a line, NPA-NXX-XXXX.")
 	}
+	o.Remaining = append(siblingPorts(o.Remaining), readRemaining(f, seen)...)
+	o.Partial = len(o.Remaining) > 0
 	o.LRN = f.parseLRN("lrn", true)
 	if due := dayIn(f, "due_date", regionOf(o.ServiceAddress), false); due != nil {
 		o.DesiredDue = *due
@@ -234,6 +303,37 @@ func readOrderForm(f *form, o *portorder.Order) {
 		o.DesiredDue = time.Time{}
 	}
 	o.Notes = f.Get("notes")
+}
+
+// readRemaining reads the remaining-service rows of the order form: a row
+// with a number or a description is a service that stays on the account,
+// kept or disconnected; an empty row is skipped. ported holds the order's
+// numbers.
+func readRemaining(f *form, ported map[npac.TN]bool) []portorder.RemainingService {
+	n, _ := strconv.Atoi(f.Get("rem_rows"))
+	var out []portorder.RemainingService
+	listed := map[npac.TN]bool{}
+	for i := range n {
+		tnF, descF, actF := remField("tn", i), remField("desc", i), remField("action", i)
+		rs := portorder.RemainingService{Description: f.Get(descF), Action: portorder.RemainingAction(f.Get(actF))}
+		if f.Get(tnF) == "" && rs.Description == "" {
+			continue
+		}
+		if rs.TN = f.parseTN(tnF, false); rs.TN != "" {
+			switch {
+			case ported[rs.TN]:
+				f.Fail(tnF, fmt.Sprintf("%s is both ported and listed as remaining: remove it from one list.", rs.TN))
+			case listed[rs.TN]:
+				f.Fail(tnF, fmt.Sprintf("%s is listed twice among the remaining services.", rs.TN))
+			}
+			listed[rs.TN] = true
+		}
+		if rs.Action != portorder.Keep && rs.Action != portorder.Disconnect {
+			f.Fail(actF, "Say whether this service is kept at the losing provider or disconnected.")
+		}
+		out = append(out, rs)
+	}
+	return out
 }
 
 // signature decodes the drawn signature, a PNG data URL; "" is none.
@@ -335,7 +435,7 @@ func readOrderDocs(r *http.Request, f *form, o *portorder.Order) {
 
 func (h *handler) orderNew(w http.ResponseWriter, r *http.Request, c *call) {
 	p := h.newPage(c, "New port order", "orders")
-	f := formFrom(r.PostForm, orderFields...)
+	f := postedOrderForm(r)
 	d := h.orderFormData(c, p, f, nil)
 	o := &portorder.Order{}
 	o.GainingSPID = f.parseSPID("gaining_spid", true)
@@ -356,7 +456,7 @@ func (h *handler) orderNew(w http.ResponseWriter, r *http.Request, c *call) {
 			if len(out) > 1 {
 				msg = fmt.Sprintf("The order was split into %d orders (by losing provider or size); this is the first, %s, saved as a draft.", len(out), out[0].ID)
 			}
-			h.sess.setFlash(c.sid, msg)
+			h.sess.setFlash(c.ctx, c.sid, msg)
 			http.Redirect(w, r, h.base+"/orders/"+url.PathEscape(out[0].ID), http.StatusSeeOther)
 			return
 		}
@@ -398,9 +498,26 @@ func failOrder(f *form, err error) {
 	f.failBanner(msg)
 }
 
-// orderForm is the form prefilled with an order's data.
+// orderForm is the form prefilled with an order's data, with two empty
+// rows of remaining services.
 func orderForm(o *portorder.Order) *form {
-	f := newForm(orderFields...)
+	var rows []portorder.RemainingService
+	for _, r := range o.Remaining {
+		if r.Action != portorder.Port {
+			rows = append(rows, r)
+		}
+	}
+	n := min(len(rows)+2, maxRemaining)
+	f := newForm(orderFieldsWith(n)...)
+	f.Set("rem_rows", strconv.Itoa(n))
+	for i, r := range rows[:min(len(rows), n)] {
+		if r.TN != "" {
+			f.Set(remField("tn", i), fmtTN(r.TN))
+		}
+		f.Set(remField("desc", i), r.Description)
+		f.Set(remField("action", i), string(r.Action))
+	}
+	f.Set("reseller", o.Reseller)
 	f.Set("gaining_spid", string(o.GainingSPID))
 	f.Set("kind", string(o.EndUser.Kind))
 	f.Set("name", o.EndUser.Name)
@@ -461,7 +578,7 @@ func (h *handler) orderEdit(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	p := h.newPage(c, "Edit order "+v.ID, "orders")
-	f := formFrom(r.PostForm, orderFields...)
+	f := postedOrderForm(r)
 	f.Set("gaining_spid", string(v.GainingSPID))
 	d := h.orderFormData(c, p, f, v.Order)
 	o := v.Order.Clone()
@@ -476,7 +593,7 @@ func (h *handler) orderEdit(w http.ResponseWriter, r *http.Request, c *call) {
 			if was != portorder.StatusDraft {
 				msg = fmt.Sprintf("Supplement %d of order %s is sent: its status is %s.", out.Supps, out.ID, out.Status)
 			}
-			h.sess.setFlash(c.sid, msg)
+			h.sess.setFlash(c.ctx, c.sid, msg)
 			http.Redirect(w, r, h.base+"/orders/"+url.PathEscape(out.ID), http.StatusSeeOther)
 			return
 		}
@@ -645,7 +762,7 @@ func (h *handler) orderAct(w http.ResponseWriter, r *http.Request, c *call) {
 			msg += " Fee tier " + tier + "."
 		}
 	}
-	h.sess.setFlash(c.sid, msg)
+	h.sess.setFlash(c.ctx, c.sid, msg)
 	http.Redirect(w, r, h.base+"/orders/"+url.PathEscape(out.ID), http.StatusSeeOther)
 }
 
@@ -693,8 +810,14 @@ type csrData struct {
 	Form    *form
 	SPID    npac.SPID
 	Choices []string
-	CSRs    []*portorder.CSR
+	CSRs    []csrRow
 	Columns string
+}
+
+// csrRow is a CSR of the list with the link to delete it.
+type csrRow struct {
+	*portorder.CSR
+	DeleteURL string
 }
 
 func (h *handler) csrData(c *call, p *page, f *form) csrData {
@@ -717,7 +840,9 @@ func (h *handler) listCSRs(c *call, d *csrData) {
 		d.Form.Fail("spid", npac.ErrorMessage(err))
 		return
 	}
-	d.CSRs = csrs
+	for _, csr := range csrs {
+		d.CSRs = append(d.CSRs, csrRow{CSR: csr, DeleteURL: csrDeleteURL(h.base, d.SPID, csr.Account)})
+	}
 }
 
 func (h *handler) csrPage(w http.ResponseWriter, r *http.Request, c *call) {
@@ -753,7 +878,7 @@ func (h *handler) csrUpload(w http.ResponseWriter, r *http.Request, c *call) {
 	if f.OK() {
 		err := h.st.PutCSRs(c.ctx, spid, csrs)
 		if err == nil {
-			h.sess.setFlash(c.sid, fmt.Sprintf("%d CSRs of %s are stored.", len(csrs), spid))
+			h.sess.setFlash(c.ctx, c.sid, fmt.Sprintf("%d CSRs of %s are stored.", len(csrs), spid))
 			http.Redirect(w, r, h.base+"/csrs?spid="+url.QueryEscape(string(spid)), http.StatusSeeOther)
 			return
 		}
@@ -770,4 +895,97 @@ func (h *handler) csrUpload(w http.ResponseWriter, r *http.Request, c *call) {
 	h.listCSRs(c, &d)
 	p.Data = d
 	h.render(w, http.StatusUnprocessableEntity, "csrs", p)
+}
+
+// ---- CSR deletion
+
+type csrDeleteData struct {
+	SPID npac.SPID
+	// CSR is the record to delete; nil when it could not be read.
+	CSR       *portorder.CSR
+	Account   string
+	Error     string
+	ListURL   string
+	DeleteURL string
+}
+
+// csrTarget reads the SPID and account of a CSR deletion's path.
+func (h *handler) csrTarget(r *http.Request) (csrDeleteData, bool) {
+	spid, err := npac.ParseSPID(r.PathValue("spid"))
+	account := r.PathValue("account")
+	if err != nil || account == "" {
+		return csrDeleteData{}, false
+	}
+	return csrDeleteData{SPID: spid, Account: account,
+		ListURL:   h.base + "/csrs?spid=" + url.QueryEscape(string(spid)),
+		DeleteURL: csrDeleteURL(h.base, spid, account)}, true
+}
+
+// csrDeleteURL is the confirmation page of a CSR's deletion.
+func csrDeleteURL(base string, spid npac.SPID, account string) string {
+	return base + "/csrs/" + url.PathEscape(string(spid)) + "/" + url.PathEscape(account) + "/delete"
+}
+
+// csrDeletePage asks to confirm the deletion of a CSR, showing it.
+func (h *handler) csrDeletePage(w http.ResponseWriter, r *http.Request, c *call) {
+	d, ok := h.csrTarget(r)
+	if !ok {
+		h.notFound(w, r, c)
+		return
+	}
+	csrs, err := h.st.CSRs(c.ctx, d.SPID)
+	switch code := npac.ErrorCode(err); {
+	case code == npac.EINTERNAL:
+		h.internal(w, r, err)
+		return
+	case err != nil:
+		d.Error = npac.ErrorMessage(err)
+		h.renderCSRDelete(w, c, http.StatusForbidden, d)
+		return
+	}
+	for _, csr := range csrs {
+		if csr.Account == d.Account {
+			d.CSR = csr
+		}
+	}
+	if d.CSR == nil {
+		d.Error = fmt.Sprintf("%s keeps no CSR for account %q.", d.SPID, d.Account)
+		h.renderCSRDelete(w, c, http.StatusNotFound, d)
+		return
+	}
+	h.renderCSRDelete(w, c, http.StatusOK, d)
+}
+
+func (h *handler) renderCSRDelete(w http.ResponseWriter, c *call, status int, d csrDeleteData) {
+	p := h.newPage(c, "Delete the CSR of account "+d.Account, "orders")
+	p.Data = d
+	h.render(w, status, "csr-delete", p)
+}
+
+// csrDelete deletes a CSR (DeleteCSR: the losing SP's SOA or NPAC
+// personnel), then goes back to the list.
+func (h *handler) csrDelete(w http.ResponseWriter, r *http.Request, c *call) {
+	d, ok := h.csrTarget(r)
+	if !ok {
+		h.notFound(w, r, c)
+		return
+	}
+	err := h.st.DeleteCSR(c.ctx, d.SPID, d.Account)
+	switch code := npac.ErrorCode(err); {
+	case err == nil:
+		h.log.Info("lti: CSR deleted", "user", c.actor.User.Name, "spid", d.SPID, "account", d.Account)
+		h.sess.setFlash(c.ctx, c.sid, fmt.Sprintf("The CSR of %s's account %s is deleted.", d.SPID, d.Account))
+		http.Redirect(w, r, d.ListURL, http.StatusSeeOther)
+	case code == npac.EINTERNAL:
+		h.internal(w, r, err)
+	case code == npac.ENOTFOUND:
+		d.Error = npac.ErrorMessage(err)
+		h.renderCSRDelete(w, c, http.StatusNotFound, d)
+	case code == npac.EFORBIDDEN:
+		d.Error = npac.ErrorMessage(err)
+		h.renderCSRDelete(w, c, http.StatusForbidden, d)
+	default:
+		d.Error = npac.ErrorMessage(err)
+		h.renderCSRDelete(w, c, http.StatusUnprocessableEntity, d)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	npac "github.com/opennpac/npac"
+	"github.com/opennpac/npac/lifecycle"
 )
 
 // ---- sign-in and sign-out
@@ -27,7 +28,7 @@ type loginData struct {
 func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if ck, err := r.Cookie(sessionCookie); err == nil {
-		if _, ok := h.sess.get(ck.Value); ok {
+		if _, ok := h.sess.get(r.Context(), ck.Value); ok {
 			http.Redirect(w, r, h.base+"/", http.StatusSeeOther)
 			return
 		}
@@ -108,9 +109,13 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	// A new ID at every sign-in: a session ID planted before it is
 	// worthless after.
 	if old, err := r.Cookie(sessionCookie); err == nil {
-		h.sess.end(old.Value)
+		h.sess.end(r.Context(), old.Value)
 	}
-	sid, _ := h.sess.create(&a.User, stamp)
+	sid, err := h.sess.create(r.Context(), &a.User, stamp)
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
 	h.setCookie(w, r, sessionCookie, sid, 0)
 	h.setCookie(w, r, loginCookie, "", -1)
 	h.log.Info("lti: signed in", "user", a.User.Name, "addr", addr)
@@ -130,7 +135,7 @@ func humanDuration(d time.Duration) string {
 }
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request, c *call) {
-	h.sess.end(c.sid)
+	h.sess.end(c.ctx, c.sid)
 	h.setCookie(w, r, sessionCookie, "", -1)
 	h.log.Info("lti: signed out", "user", c.actor.User.Name)
 	http.Redirect(w, r, h.base+"/login?out=1", http.StatusSeeOther)
@@ -425,6 +430,15 @@ func (h *handler) createData(c *call, p *page, f *form) createData {
 func (h *handler) createPage(w http.ResponseWriter, r *http.Request, c *call) {
 	p := h.newPage(c, "New subscription version", "new")
 	f := formFrom(r.URL.Query(), createFields...)
+	h.prefillCreate(c, f)
+	p.Data = h.createData(c, p, f)
+	h.render(w, http.StatusOK, "create", p)
+}
+
+// prefillCreate fills a new create form: a fresh idempotency key, the
+// user's first SPID on its side, and for the new SP the SV type its
+// provider's type suggests.
+func (h *handler) prefillCreate(c *call, f *form) {
 	f.Set("idem", token(16))
 	side := npac.SideNew
 	if f.Get("side") == string(npac.SideOld) {
@@ -448,44 +462,18 @@ func (h *handler) createPage(w http.ResponseWriter, r *http.Request, c *call) {
 			}
 		}
 	}
-	p.Data = h.createData(c, p, f)
-	h.render(w, http.StatusOK, "create", p)
 }
 
 func (h *handler) create(w http.ResponseWriter, r *http.Request, c *call) {
 	p := h.newPage(c, "New subscription version", "new")
 	f := formFrom(r.PostForm, createFields...)
 	d := h.createData(c, p, f)
-	in := npac.SVCreate{As: d.Side}
+	in := readCreate(c, p, f, d.Side)
 	in.TN = f.parseTN("tn", true)
-	in.NewSPID = f.parseSPID("new_spid", true)
-	in.OldSPID = f.parseSPID("old_spid", true)
-	own := "new_spid"
-	if d.Side == npac.SideOld {
-		own = "old_spid"
-	}
-	if s := in.SPIDOf(d.Side); s != "" && f.Errors[own] == "" && !c.actor.CanActFor(s) {
-		f.Fail(own, fmt.Sprintf("You do not act for %s: choose one of your SPIDs.", s))
-	}
-	if d.Side == npac.SideNew {
-		in.LRN = f.parseLRN("lrn", true)
-		in.SVType = npac.SVType(f.Get("sv_type"))
-		if in.SVType != "" && !in.SVType.Valid() {
-			f.Fail("sv_type", fmt.Sprintf("SV type %q is unknown.", in.SVType))
-		}
-	} else if f.Get("lrn") != "" {
-		f.Fail("lrn", "The old SP's create carries no routing data; the new SP sends the LRN.")
-	}
-	if due := f.parseDate("due_date", "due_time", p.Zone, true); due != nil {
-		in.DueDate = *due
-	}
-	if idem := f.Get("idem"); idem != "" && len(idem) <= 64 {
-		in.IdempotencyKey = "lti-" + idem
-	}
 	if f.OK() {
 		sv, err := h.st.CreateSV(c.ctx, in)
 		if err == nil {
-			h.sess.setFlash(c.sid, fmt.Sprintf("SV %d for %s: your create is recorded; its status is %s.", sv.ID, fmtTN(sv.TN), sv.Status))
+			h.sess.setFlash(c.ctx, c.sid, fmt.Sprintf("SV %d for %s: your create is recorded; its status is %s.", sv.ID, fmtTN(sv.TN), sv.Status))
 			http.Redirect(w, r, h.base+"/svs/"+strconv.FormatInt(sv.ID, 10), http.StatusSeeOther)
 			return
 		}
@@ -493,6 +481,39 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	p.Data = d
 	h.render(w, http.StatusUnprocessableEntity, "create", p)
+}
+
+// readCreate checks the fields of a create form besides its TNs: the
+// SPIDs (the side the user creates as must be one of its own), the new
+// SP's LRN and SV type, the due date, and the idempotency key.
+func readCreate(c *call, p *page, f *form, side npac.Side) npac.SVCreate {
+	in := npac.SVCreate{As: side}
+	in.NewSPID = f.parseSPID("new_spid", true)
+	in.OldSPID = f.parseSPID("old_spid", true)
+	own := "new_spid"
+	if side == npac.SideOld {
+		own = "old_spid"
+	}
+	if s := in.SPIDOf(side); s != "" && f.Errors[own] == "" && !c.actor.CanActFor(s) {
+		f.Fail(own, fmt.Sprintf("You do not act for %s: choose one of your SPIDs.", s))
+	}
+	if side == npac.SideNew {
+		in.LRN = f.parseLRN("lrn", true)
+		in.SVType = npac.SVType(f.Get("sv_type"))
+		if in.SVType != "" && !in.SVType.Valid() {
+			f.Fail("sv_type", fmt.Sprintf("SV type %q is unknown.", in.SVType))
+		}
+	} else if f.Get("lrn") != "" {
+		// The old SP's form shows no LRN field: the banner says it.
+		f.failBanner("The old SP's create carries no routing data; the new SP sends the LRN.")
+	}
+	if due := f.parseDate("due_date", "due_time", p.Zone, true); due != nil {
+		in.DueDate = *due
+	}
+	if idem := f.Get("idem"); idem != "" && len(idem) <= 64 {
+		in.IdempotencyKey = "lti-" + idem
+	}
+	return in
 }
 
 // failQuoted records a service error; a not-found error that names the
@@ -526,7 +547,14 @@ type historyRow struct {
 // these only hide what cannot apply.
 type can struct {
 	Concur, CreateNew, Activate, Cancel, CancelAck, CancelUndo, Disconnect, Modify bool
+	Conflict, Resolve                                                              bool
 }
+
+// causeChoices are the conflict cause codes a provider gives (NANC FRS),
+// for a select.
+var causeChoices = []string{"", "choose a cause",
+	"50", "50 · LSR/WPR not received", "51", "51 · initial FOC/WPRR not issued",
+	"52", "52 · due date mismatch", "53", "53 · vacant number", "54", "54 · general conflict"}
 
 type detailData struct {
 	SV          *npac.SV
@@ -535,11 +563,12 @@ type detailData struct {
 	HistoryNote string
 	New, Old    bool
 	// Both says the user acts for both sides and must say which.
-	Both                       bool
-	Can                        can
-	Concur, Modify, Disconnect *form
-	ActionError                string
-	CreateNewURL               string
+	Both                                 bool
+	Can                                  can
+	Concur, Modify, Disconnect, Conflict *form
+	CauseChoices                         []string
+	ActionError                          string
+	CreateNewURL                         string
 }
 
 func (h *handler) loadSV(w http.ResponseWriter, r *http.Request, c *call) (*npac.SV, bool) {
@@ -574,7 +603,15 @@ func (h *handler) detailData(c *call, sv *npac.SV) *detailData {
 		CancelUndo: (d.New || d.Old) && st == npac.StatusCancelPending,
 		Disconnect: d.New && st == npac.StatusActive,
 		Modify:     d.New && (st == npac.StatusPending || st == npac.StatusActive) && sv.NewSPCreatedAt != nil,
+		// The old SP places a pending SV in conflict once; either side
+		// removes a conflict, but the new SP never one with a cause only
+		// the old SP may lift. The lifecycle refuses the rest (the
+		// conflict window, the new SP's waiting time) with its sentence.
+		Conflict: d.Old && st == npac.StatusPending && !sv.ConflictUsed,
+		Resolve:  st == npac.StatusConflict && (d.Old || d.New && !lifecycle.RestrictedCause(sv.CauseCode)),
 	}
+	d.Conflict = newForm("cause")
+	d.CauseChoices = causeChoices
 	d.Concur = newForm("due_date", "due_time")
 	d.Concur.Set("due_date", sv.DueDate.UTC().Format("2006-01-02"))
 	d.Modify = newForm("lrn", "due_date", "due_time")
@@ -705,6 +742,15 @@ func (h *handler) act(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 	case "activate":
 		out, err = h.st.Act(c.ctx, sv.ID, npac.Action{Kind: npac.ActActivate, As: side(npac.SideNew)})
+	case "conflict":
+		f := formFrom(r.PostForm, "cause")
+		d.Conflict, bad = f, f
+		cause := parseCause(f, "cause")
+		if f.OK() {
+			out, err = h.st.Act(c.ctx, sv.ID, npac.Action{Kind: npac.ActConflict, As: side(npac.SideOld), CauseCode: cause})
+		}
+	case "resolve-conflict":
+		out, err = h.st.Act(c.ctx, sv.ID, npac.Action{Kind: npac.ActResolveConflict, As: side(npac.SideOld)})
 	case "cancel", "cancel-ack", "cancel-undo":
 		if d.Both && as == "" {
 			err = npac.Errorf(npac.EINVALID, "You act for both sides of this port: choose the side you %s for.", action)
@@ -747,7 +793,7 @@ func (h *handler) act(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	if err == nil && (bad == nil || bad.OK()) {
-		h.sess.setFlash(c.sid, fmt.Sprintf("%s of SV %d done: its status is %s.", actionLabel(action), out.ID, out.Status))
+		h.sess.setFlash(c.ctx, c.sid, fmt.Sprintf("%s of SV %d done: its status is %s.", actionLabel(action), out.ID, out.Status))
 		http.Redirect(w, r, h.base+"/svs/"+strconv.FormatInt(out.ID, 10), http.StatusSeeOther)
 		return
 	}
@@ -780,8 +826,27 @@ func actionLabel(a string) string {
 		return "Disconnect"
 	case "modify":
 		return "Modify"
+	case "conflict":
+		return "Conflict"
+	case "resolve-conflict":
+		return "Conflict resolution"
 	}
 	return a
+}
+
+// parseCause reads a conflict's cause code field; the service checks that
+// it is one a provider may give.
+func parseCause(f *form, name string) int {
+	v := f.Get(name)
+	if v == "" {
+		f.Fail(name, "Choose the cause of the conflict.")
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		f.Fail(name, fmt.Sprintf("%q is not a cause code: choose one from 50 to 54.", v))
+	}
+	return n
 }
 
 // ---- notifications
@@ -887,10 +952,14 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request, c *call
 				h.internal(w, r, err)
 				return
 			}
-			h.sess.endUser(c.actor.User.ID, "")
-			sid, _ := h.sess.create(&c.actor.User, stamp)
+			h.sess.endUser(c.ctx, c.actor.User.ID, "")
+			sid, err := h.sess.create(c.ctx, &c.actor.User, stamp)
+			if err != nil {
+				h.internal(w, r, err)
+				return
+			}
 			h.setCookie(w, r, sessionCookie, sid, 0)
-			h.sess.setFlash(sid, "Your password is changed. Your other sessions are signed out.")
+			h.sess.setFlash(c.ctx, sid, "Your password is changed. Your other sessions are signed out.")
 			h.log.Info("lti: password changed", "user", name)
 			http.Redirect(w, r, h.base+"/account", http.StatusSeeOther)
 			return

@@ -1,20 +1,24 @@
 package lti
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
 	"sync"
 	"time"
 
 	npac "github.com/opennpac/npac"
 )
 
-// A session is one signed-in browser. Sessions live in the server's memory
-// only: a restart signs everyone out. The cookie carries a random 32-byte
-// ID; the table is keyed by its SHA-256, so the table itself holds nothing
-// a cookie can be made from.
+// A session is one signed-in browser, as a page sees it. The store keeps
+// sessions (npac.WebSessionStore), so a restart signs no one out and every
+// server on the database knows them. The cookie carries a random 32-byte
+// ID; the store is keyed by its SHA-256, so it holds nothing a cookie can
+// be made from.
 type session struct {
 	UserID   int64
 	UserName string
@@ -25,26 +29,28 @@ type session struct {
 	CSRF     string
 	Created  time.Time
 	LastSeen time.Time
-	// Flash is a one-time message for the next page, such as "SV 12
-	// created".
-	Flash string
 }
 
-// sessions is the in-memory session table.
+// touchEvery is how stale a session's last use may be in the store: a
+// request writes it only when it is older, so the idle timeout is kept to
+// within that.
+const touchEvery = time.Minute
+
+// sessions reads and writes the sessions in the store.
 type sessions struct {
-	mu sync.Mutex
-	m  map[[32]byte]*session
+	st npac.WebSessionStore
 	// idle ends a session unused for that long; max ends any session that
 	// old.
 	idle, max time.Duration
-	// limit bounds the table; at the limit, the oldest session is dropped.
-	limit int
-	now   func() time.Time
+	now       func() time.Time
+	log       *slog.Logger
+
+	mu    sync.Mutex
 	swept time.Time
 }
 
-func newSessions(idle, max time.Duration, limit int, now func() time.Time) *sessions {
-	return &sessions{m: map[[32]byte]*session{}, idle: idle, max: max, limit: limit, now: now}
+func newSessions(st npac.WebSessionStore, idle, max time.Duration, now func() time.Time, log *slog.Logger) *sessions {
+	return &sessions{st: st, idle: idle, max: max, now: now, log: log}
 }
 
 // token returns n random bytes, base64url-encoded.
@@ -58,125 +64,116 @@ func token(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func key(id string) [32]byte { return sha256.Sum256([]byte(id)) }
-
-// create starts a session for a user and returns its ID, which only the
-// cookie holds.
-func (ss *sessions) create(u *npac.User, stamp string) (id string, s session) {
-	id = token(32)
-	now := ss.now()
-	s = session{UserID: u.ID, UserName: u.Name, Stamp: stamp, CSRF: token(32), Created: now, LastSeen: now}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	ss.sweepLocked(now)
-	if len(ss.m) >= ss.limit {
-		ss.dropOldestLocked()
-	}
-	cp := s
-	ss.m[key(id)] = &cp
-	return id, s
+// key is the store's key of a session ID.
+func key(id string) string {
+	k := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(k[:])
 }
 
-// get returns a copy of the live session with the ID and marks it used.
-// An unknown or expired ID gives false (and ends the expired session).
-func (ss *sessions) get(id string) (session, bool) {
+// create starts a session for a user and returns its ID, which only the
+// cookie holds. Now and then it ends the expired sessions of everyone.
+func (ss *sessions) create(ctx context.Context, u *npac.User, stamp string) (string, error) {
+	id := token(32)
+	now := ss.now()
+	ss.sweep(ctx, now)
+	err := ss.st.PutWebSession(ctx, &npac.WebSession{Key: key(id), UserID: u.ID, UserName: u.Name, Stamp: stamp, CSRF: token(32), Created: now, LastSeen: now})
+	return id, err
+}
+
+// get returns the live session with the ID and marks it used. An unknown
+// or expired ID gives false (and ends the expired session); so does a
+// store that fails, which is logged.
+func (ss *sessions) get(ctx context.Context, id string) (session, bool) {
 	if id == "" {
 		return session{}, false
 	}
 	k := key(id)
+	ws, err := ss.st.WebSession(ctx, k)
+	if err != nil {
+		if npac.ErrorCode(err) != npac.ENOTFOUND {
+			ss.log.Error("lti: read session", "err", err)
+		}
+		return session{}, false
+	}
 	now := ss.now()
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s, ok := ss.m[k]
-	if !ok {
+	if now.Sub(ws.LastSeen) >= ss.idle || now.Sub(ws.Created) >= ss.max {
+		ss.end(ctx, id)
 		return session{}, false
 	}
-	if ss.expired(s, now) {
-		delete(ss.m, k)
-		return session{}, false
+	if now.Sub(ws.LastSeen) >= touchEvery {
+		ws.LastSeen = now
+		if err := ss.st.PutWebSession(ctx, ws); err != nil {
+			ss.log.Error("lti: mark session used", "err", err)
+		}
 	}
-	s.LastSeen = now
-	return *s, true
-}
-
-func (ss *sessions) expired(s *session, now time.Time) bool {
-	return now.Sub(s.LastSeen) >= ss.idle || now.Sub(s.Created) >= ss.max
+	return session{UserID: ws.UserID, UserName: ws.UserName, Stamp: ws.Stamp, CSRF: ws.CSRF, Created: ws.Created, LastSeen: ws.LastSeen}, true
 }
 
 // end deletes a session.
-func (ss *sessions) end(id string) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	delete(ss.m, key(id))
+func (ss *sessions) end(ctx context.Context, id string) {
+	if err := ss.st.DeleteWebSession(ctx, key(id)); err != nil {
+		ss.log.Error("lti: end session", "err", err)
+	}
 }
 
-// endUser deletes every session of a user but the one with ID keep.
-func (ss *sessions) endUser(userID int64, keep string) {
-	k := key(keep)
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	for sk, s := range ss.m {
-		if s.UserID == userID && (keep == "" || sk != k) {
-			delete(ss.m, sk)
-		}
+// endUser deletes every session of a user but the one with ID keep ("" for
+// none). A failure is logged: those sessions end anyway at their next
+// request when the user's password stamp changed or the user is disabled.
+func (ss *sessions) endUser(ctx context.Context, userID int64, keep string) {
+	except := ""
+	if keep != "" {
+		except = key(keep)
+	}
+	if err := ss.st.DeleteUserWebSessions(ctx, userID, except); err != nil {
+		ss.log.Error("lti: end a user's sessions", "user", userID, "err", err)
 	}
 }
 
 // setFlash leaves a message for the session's next page.
-func (ss *sessions) setFlash(id, msg string) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if s, ok := ss.m[key(id)]; ok {
-		s.Flash = msg
-	}
+func (ss *sessions) setFlash(ctx context.Context, id, msg string) {
+	ss.update(ctx, id, func(ws *npac.WebSession) bool { ws.Flash = msg; return true })
 }
 
 // takeFlash returns and clears the session's message.
-func (ss *sessions) takeFlash(id string) string {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s, ok := ss.m[key(id)]
-	if !ok {
-		return ""
-	}
-	msg := s.Flash
-	s.Flash = ""
+func (ss *sessions) takeFlash(ctx context.Context, id string) string {
+	var msg string
+	ss.update(ctx, id, func(ws *npac.WebSession) bool {
+		msg, ws.Flash = ws.Flash, ""
+		return msg != ""
+	})
 	return msg
 }
 
-// len returns the number of sessions in the table, live or not yet swept.
-func (ss *sessions) len() int {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	return len(ss.m)
-}
-
-// sweepLocked drops expired sessions, at most once a minute.
-func (ss *sessions) sweepLocked(now time.Time) {
-	if now.Sub(ss.swept) < time.Minute && len(ss.m) < ss.limit {
+// update reads a session, changes it with fn and writes it back when fn
+// says it changed; failures are logged.
+func (ss *sessions) update(ctx context.Context, id string, fn func(*npac.WebSession) bool) {
+	ws, err := ss.st.WebSession(ctx, key(id))
+	if err != nil {
+		if npac.ErrorCode(err) != npac.ENOTFOUND {
+			ss.log.Error("lti: read session", "err", err)
+		}
 		return
 	}
-	ss.swept = now
-	for k, s := range ss.m {
-		if ss.expired(s, now) {
-			delete(ss.m, k)
+	if fn(ws) {
+		if err := ss.st.PutWebSession(ctx, ws); err != nil {
+			ss.log.Error("lti: write session", "err", err)
 		}
 	}
 }
 
-func (ss *sessions) dropOldestLocked() {
-	var (
-		oldest [32]byte
-		at     time.Time
-		found  bool
-	)
-	for k, s := range ss.m {
-		if !found || s.LastSeen.Before(at) {
-			oldest, at, found = k, s.LastSeen, true
-		}
+// sweep ends the expired sessions, at most once a minute.
+func (ss *sessions) sweep(ctx context.Context, now time.Time) {
+	ss.mu.Lock()
+	due := now.Sub(ss.swept) >= time.Minute
+	if due {
+		ss.swept = now
 	}
-	if found {
-		delete(ss.m, oldest)
+	ss.mu.Unlock()
+	if !due {
+		return
+	}
+	if _, err := ss.st.DeleteExpiredWebSessions(ctx, now.Add(-ss.idle), now.Add(-ss.max)); err != nil {
+		ss.log.Error("lti: end expired sessions", "err", err)
 	}
 }
 

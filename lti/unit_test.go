@@ -1,6 +1,8 @@
 package lti
 
 import (
+	"context"
+	"log/slog"
 	"net/http/httptest"
 	"regexp"
 	"sync"
@@ -29,74 +31,84 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// TestSessions runs the session table on a real store: lifetimes, flash
+// messages, ending a user's sessions, the sweep of expired ones, and a
+// second server on the same database seeing the same sessions.
 func TestSessions(t *testing.T) {
+	e := newEnv(t)
 	clk := &fakeClock{t: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)}
-	ss := newSessions(time.Hour, 12*time.Hour, 3, clk.Now)
-	u := &npac.User{ID: 7, Name: "bravo-soa"}
-	id, s := ss.create(u, "stamp")
-	if len(id) != 43 || len(s.CSRF) != 43 || id == s.CSRF {
-		t.Fatalf("id %q and csrf %q: want two distinct 32-byte base64url tokens", id, s.CSRF)
+	ctx := context.Background()
+	ss := newSessions(e.w.S, time.Hour, 12*time.Hour, clk.Now, slog.New(slog.DiscardHandler))
+	u := &npac.User{ID: e.ids["bravo-soa"], Name: "bravo-soa"}
+	create := func(u *npac.User) string {
+		t.Helper()
+		id, err := ss.create(ctx, u, "stamp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
 	}
-	if _, ok := ss.get(id); !ok {
-		t.Fatal("new session not found")
+	id := create(u)
+	s, ok := ss.get(ctx, id)
+	if !ok || len(id) != 43 || len(s.CSRF) != 43 || id == s.CSRF || s.UserID != u.ID || s.Stamp != "stamp" {
+		t.Fatalf("id %q, session %+v (%v): want two distinct 32-byte base64url tokens and the user", id, s, ok)
 	}
-	if _, ok := ss.get(id + "x"); ok {
+	var stored int
+	if err := e.w.S.DB().QueryRow(`SELECT COUNT(*) FROM web_sessions WHERE key = ? OR csrf = ?`, id, id).Scan(&stored); err != nil || stored != 0 {
+		t.Fatalf("the store holds the cookie's ID (%d rows, %v)", stored, err)
+	}
+	if _, ok := ss.get(ctx, id+"x"); ok {
 		t.Fatal("a wrong ID found a session")
+	}
+	// Another server on the database knows the session.
+	other := newSessions(e.w.S, time.Hour, 12*time.Hour, clk.Now, slog.New(slog.DiscardHandler))
+	if s2, ok := other.get(ctx, id); !ok || s2.CSRF != s.CSRF {
+		t.Fatal("a second server does not see the session")
 	}
 	// Used every 59 minutes, it lives until its maximum age.
 	for i := 0; i < 12; i++ {
 		clk.Advance(59 * time.Minute)
-		if _, ok := ss.get(id); !ok {
+		if _, ok := ss.get(ctx, id); !ok {
 			t.Fatalf("session in use ended after %v", time.Duration(i+1)*59*time.Minute)
 		}
 	}
 	clk.Advance(13 * time.Minute) // 12 h 1 min old
-	if _, ok := ss.get(id); ok {
+	if _, ok := ss.get(ctx, id); ok {
 		t.Fatal("session outlived its maximum age")
 	}
 	// Idle for an hour: gone.
-	id2, _ := ss.create(u, "stamp")
+	id2 := create(u)
 	clk.Advance(time.Hour)
-	if _, ok := ss.get(id2); ok {
+	if _, ok := ss.get(ctx, id2); ok {
 		t.Fatal("idle session lives on")
 	}
-	// Flash messages are read once.
-	id3, _ := ss.create(u, "stamp")
-	ss.setFlash(id3, "done")
-	if got := ss.takeFlash(id3); got != "done" {
+	// Flash messages are read once, on any server.
+	id3 := create(u)
+	ss.setFlash(ctx, id3, "done")
+	if got := other.takeFlash(ctx, id3); got != "done" {
 		t.Fatalf("flash %q", got)
 	}
-	if got := ss.takeFlash(id3); got != "" {
+	if got := ss.takeFlash(ctx, id3); got != "" {
 		t.Fatalf("flash read twice: %q", got)
 	}
 	// endUser ends every session of the user but the one kept.
-	id4, _ := ss.create(u, "stamp")
-	other, _ := ss.create(&npac.User{ID: 8, Name: "alpha-soa"}, "s")
-	ss.endUser(7, id4)
-	if _, ok := ss.get(id3); ok {
+	id4 := create(u)
+	alpha := create(&npac.User{ID: e.ids["alpha-soa"], Name: "alpha-soa"})
+	ss.endUser(ctx, u.ID, id4)
+	if _, ok := ss.get(ctx, id3); ok {
 		t.Fatal("endUser kept a session")
 	}
-	if _, ok := ss.get(id4); !ok {
+	if _, ok := ss.get(ctx, id4); !ok {
 		t.Fatal("endUser ended the kept session")
 	}
-	if _, ok := ss.get(other); !ok {
+	if _, ok := ss.get(ctx, alpha); !ok {
 		t.Fatal("endUser ended another user's session")
 	}
-	// At the limit the least recently used session goes.
-	clk.Advance(time.Minute)
-	ss.get(other)
-	a, _ := ss.create(u, "s")
-	b, _ := ss.create(u, "s") // over the limit of 3: id4 (oldest use) goes
-	if _, ok := ss.get(id4); ok {
-		t.Fatal("the least recently used session survived the limit")
-	}
-	for _, k := range []string{other, a, b} {
-		if _, ok := ss.get(k); !ok {
-			t.Fatal("a recent session was dropped at the limit")
-		}
-	}
-	if n := ss.len(); n > 3 {
-		t.Fatalf("%d sessions, limit 3", n)
+	// An expired session nobody asks for again is swept by a later sign-in.
+	clk.Advance(2 * time.Hour)
+	create(u)
+	if n := e.w.Count(t, "web_sessions"); n != 1 {
+		t.Fatalf("%d sessions after the sweep, want only the new one", n)
 	}
 }
 
