@@ -6,6 +6,7 @@ import (
 
 	npac "github.com/opennpac/npac"
 	"github.com/opennpac/npac/bdd"
+	"github.com/opennpac/npac/internal/synth"
 )
 
 // Synthetic NANP-shaped data, deterministic: record i is always the same,
@@ -14,31 +15,11 @@ import (
 
 const perCode = 400
 
-var validCodes = func() []string {
-	var out []string
-	for n := 200; n <= 999; n++ {
-		if n%100 == 11 {
-			continue
-		}
-		out = append(out, strconv.Itoa(n))
-	}
-	return out
-}()
-
-// mix is a cheap deterministic hash of i.
-func mix(i uint64) uint64 {
-	i ^= i >> 33
-	i *= 0xff51afd7ed558ccd
-	i ^= i >> 33
-	i *= 0xc4ceb9fe1a85ec53
-	return i ^ i>>33
-}
-
 // synthTN returns the i-th TN.
 func synthTN(i int) npac.TN {
 	c, k := i/perCode, i%perCode
-	npa, nxx := validCodes[c/len(validCodes)%len(validCodes)], validCodes[c%len(validCodes)]
-	line := k*25 + int(mix(uint64(i))%25)
+	npa, nxx := synth.Codes[c/len(synth.Codes)%len(synth.Codes)], synth.Codes[c%len(synth.Codes)]
+	line := k*25 + int(synth.Mix(uint64(i))%25)
 	return npac.TN(npa + nxx + strconv.Itoa(10000 + line)[1:])
 }
 
@@ -60,7 +41,7 @@ var epoch = time.Date(2005, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 // LIDB, CNAM and ISVM pairs (and WSMSC for wireless). full sets every
 // optional field and a random download reason, to exercise the format.
 func synthSV(i int, dpc, full bool) bdd.SVRecord {
-	h := mix(uint64(i) + 1)
+	h := synth.Mix(uint64(i) + 1)
 	tn := synthTN(i)
 	sp := spids[h%uint64(len(spids))]
 	r := bdd.SVRecord{
@@ -73,7 +54,7 @@ func synthSV(i int, dpc, full bool) bdd.SVRecord {
 		SVType:              []npac.SVType{npac.SVWireline, npac.SVWireless, npac.SVVoIP}[h>>40%3],
 	}
 	if dpc {
-		g := mix(h % 500) // a few hundred networks
+		g := synth.Mix(h % 500) // a few hundred networks
 		r.CLASS = bdd.SignalingPoint{DPC: synthDPC(g), SSN: 0}
 		r.LIDB = bdd.SignalingPoint{DPC: synthDPC(g >> 24), SSN: 0}
 		r.CNAM = bdd.SignalingPoint{DPC: synthDPC(g >> 24), SSN: 0}
@@ -117,7 +98,7 @@ func synthSVs(n int, dpc, full bool) []bdd.SVRecord {
 
 // synthBlock returns the i-th synthetic pool block.
 func synthBlock(i int, full bool) bdd.BlockRecord {
-	h := mix(uint64(i) + 7)
+	h := synth.Mix(uint64(i) + 7)
 	tn := synthTN(i * perCode / 10) // blocks spread over the codes
 	b := bdd.BlockRecord{
 		BlockID:             int64(500 + i),
