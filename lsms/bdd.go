@@ -33,8 +33,8 @@ const (
 // calls progress (if not nil) with that count after every transaction,
 // and stops at the first malformed line with a *bdd.Error naming it.
 //
-// Like [Store.BeginImage], the load first empties the local copy (routes,
-// blocks, codes, LRNs, split aliases) and sets last_seq to 0 and
+// Like [Store.BeginImage], the load first empties the local copy (TN
+// routes, blocks, codes, LRNs, split aliases) and sets last_seq to 0 and
 // image_complete to 0. It leaves them so: a BDD file has no position in
 // any OpenNPAC broadcast log, and it may come from another NPAC, so the
 // copy is not an image of the log at some sequence. Started on it, an
@@ -51,15 +51,20 @@ const (
 //
 // Speed and durability: records are read, checked and encoded to route
 // JSON in one goroutine and written in another, 512 rows per INSERT,
-// 100,000 rows per transaction, on one connection set to
-// journal_mode=OFF (no rollback journal and no WAL, so every page is
-// written once), synchronous=OFF and a 256 MiB page cache. If SQLite
-// refuses the journal switch (another connection busy), the load runs in
-// WAL mode, slower. Nothing is rolled back without a journal: after a
-// failure the partial load stays, committed and marked incomplete. The
-// last transaction (the completion mark) commits with
-// synchronous=FULL, whose sync makes the whole load durable; then the
-// connection goes back to WAL and synchronous=NORMAL. Until that last
+// 100,000 rows per transaction. Each distinct route is written once: the
+// reading goroutine numbers the routes as they first appear and adds
+// each one's routes row to the batch of its first TN, so a TN's row holds
+// only its number and its route's id. The index that finds routes by
+// hash is dropped for the load and built at its end. The writes go
+// through one connection set to journal_mode=OFF (no rollback journal
+// and no WAL, so every page is written once), synchronous=OFF and a 256
+// MiB page cache. If SQLite refuses the journal switch (another
+// connection busy), the load runs in WAL mode, slower. Nothing is rolled
+// back without a journal: after a failure the partial load stays,
+// committed and marked incomplete, each TN with its route. The last
+// transaction (the completion mark) commits with synchronous=FULL, whose
+// sync makes the whole load durable; then the connection goes back to
+// WAL and synchronous=NORMAL. Until that last
 // commit image_complete is 0 and [Store.BDDLoaded] reports nothing, so a
 // load cut short (error, cancellation, crash) is never taken for a
 // complete one, and the load is restartable: run it again. Without a
@@ -78,6 +83,16 @@ func (s *Store) LoadBDD(ctx context.Context, r io.Reader, progress func(n int64)
 	if err := wipe(ctx, conn); err != nil {
 		return 0, err
 	}
+	defer func() {
+		// Back to the store's settings, with the route index that the
+		// load dropped (finish made it, unless the load failed).
+		bg := context.WithoutCancel(ctx)
+		for _, q := range []string{routeIndex, `PRAGMA journal_mode = WAL`, `PRAGMA synchronous = NORMAL`, `PRAGMA cache_size = -2000`} {
+			if _, e := conn.ExecContext(bg, q); e != nil && err == nil {
+				err = fmt.Errorf("bdd load: %s: %w", q, e)
+			}
+		}
+	}()
 	// No rollback journal for the load (the WAL would write every page
 	// twice): the copy is marked incomplete until the last commit, so
 	// no intermediate state needs undoing. SQLite refuses the switch
@@ -93,15 +108,6 @@ func (s *Store) LoadBDD(ctx context.Context, r io.Reader, progress func(n int64)
 			return 0, fmt.Errorf("bdd load: %s: %w", q, err)
 		}
 	}
-	defer func() {
-		// Back to the store's settings.
-		bg := context.WithoutCancel(ctx)
-		for _, q := range []string{`PRAGMA journal_mode = WAL`, `PRAGMA synchronous = NORMAL`, `PRAGMA cache_size = -2000`} {
-			if _, e := conn.ExecContext(bg, q); e != nil && err == nil {
-				err = fmt.Errorf("bdd load: %s: %w", q, e)
-			}
-		}
-	}()
 	// Two stages, one goroutine each: reading, checking and encoding
 	// records into batches of rows; and writing them.
 	ctx, cancel := context.WithCancel(ctx)
@@ -140,7 +146,8 @@ func wipe(ctx context.Context, conn *sql.Conn) error {
 		return fmt.Errorf("bdd load: %w", err)
 	}
 	defer tx.Rollback()
-	for _, q := range []string{`DELETE FROM routes`, `DELETE FROM blocks`, `DELETE FROM codes`, `DELETE FROM lrns`, `DELETE FROM aliases`,
+	for _, q := range []string{`DELETE FROM tns`, `DELETE FROM routes`, `DROP INDEX IF EXISTS routes_hash`,
+		`DELETE FROM blocks`, `DELETE FROM codes`, `DELETE FROM lrns`, `DELETE FROM aliases`,
 		`DELETE FROM state WHERE key IN ('bdd_records', 'bdd_loaded_at')`} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("bdd load: %w", err)
@@ -192,9 +199,9 @@ func (s *Store) MarkImage(ctx context.Context, head int64) error {
 type op uint8
 
 const (
-	opRoutes   op = iota // upsert rows into routes
+	opTNs      op = iota // upsert rows into tns
 	opBlocks             // upsert rows into blocks
-	opDelRoute           // delete keys[0] from routes
+	opDelTN              // delete keys[0] from tns
 	opDelBlock           // delete keys[0] from blocks
 	opCode               // args: npanxx, spid, data
 	opLRN                // args: lrn, spid
@@ -204,24 +211,40 @@ const (
 type batch struct {
 	op   op
 	keys []string
-	// data holds the rows' JSON end to end; ends[i] is where row i's
-	// ends.
-	data []byte
-	ends []int
-	args []any
-	rows int // records it stands for
+	// data holds route JSON end to end; ends[i] is where item i's ends.
+	// For opBlocks there is an item per key; for opTNs one per route
+	// first seen in the batch, whose ids are in newIDs.
+	data   []byte
+	ends   []int
+	ids    []int64 // opTNs: each key's route id
+	newIDs []int64
+	// args are the statement's arguments; routeArgs those of the routes
+	// rows an opTNs batch adds (id, hash, data for each).
+	args      []any
+	routeArgs []any
+	rows      int // records it stands for
 }
 
 func (b *batch) reset(o op) {
 	clear(b.args)
-	b.op, b.keys, b.data, b.ends, b.args, b.rows = o, b.keys[:0], b.data[:0], b.ends[:0], b.args[:0], 0
+	clear(b.routeArgs)
+	b.op, b.keys, b.data, b.ends, b.rows = o, b.keys[:0], b.data[:0], b.ends[:0], 0
+	b.ids, b.newIDs, b.args, b.routeArgs = b.ids[:0], b.newIDs[:0], b.args[:0], b.routeArgs[:0]
 }
 
-// producer reads records and groups them into batches.
+// producer reads records and groups them into batches. It gives each
+// distinct route an id, and the batch where the route first appears the
+// routes row to add: the load emptied the routes table, and nothing else
+// writes to it.
 type producer struct {
-	ctx            context.Context
-	out, free      chan *batch
-	routes, blocks *batch
+	ctx         context.Context
+	out, free   chan *batch
+	tns, blocks *batch
+	// routes holds the ids of the routes seen, by JSON, up to routeCache
+	// (routes.go: past it a route seen again gets a second row).
+	routes  map[string]int64
+	lastID  int64
+	scratch []byte
 }
 
 func (p *producer) get(o op) *batch {
@@ -237,8 +260,19 @@ func (p *producer) get(o op) *batch {
 
 // send hands a batch to the writer, its arguments ready.
 func (p *producer) send(b *batch) error {
-	if b.op == opRoutes || b.op == opBlocks {
-		all := string(b.data) // one string per batch; rows are slices of it
+	switch b.op {
+	case opTNs:
+		for i, k := range b.keys {
+			b.args = append(b.args, k, b.ids[i])
+		}
+		all := string(b.data) // one string per batch; routes are slices of it
+		from := 0
+		for i, id := range b.newIDs {
+			b.routeArgs = append(b.routeArgs, id, routeHash(b.data[from:b.ends[i]]), all[from:b.ends[i]])
+			from = b.ends[i]
+		}
+	case opBlocks:
+		all := string(b.data)
 		from := 0
 		for i, k := range b.keys {
 			b.args = append(b.args, k, all[from:b.ends[i]])
@@ -263,18 +297,46 @@ func (p *producer) flush(cur **batch) error {
 	return p.send(b)
 }
 
-// row collects one route row.
-func (p *producer) row(cur **batch, o op, key string, spid npac.SPID, lrn npac.LRN, svType npac.SVType, class, lidb, cnam, isvm, wsmsc *bdd.SignalingPoint) error {
-	if *cur == nil {
-		*cur = p.get(o)
+// tn collects one TN row, and its route's row if the route is new.
+func (p *producer) tn(tn npac.TN, spid npac.SPID, lrn npac.LRN, svType npac.SVType, class, lidb, cnam, isvm, wsmsc *bdd.SignalingPoint) error {
+	if p.tns == nil {
+		p.tns = p.get(opTNs)
 	}
-	b := *cur
-	b.data = appendRoute(b.data, spid, lrn, svType, class, lidb, cnam, isvm, wsmsc)
-	b.keys = append(b.keys, key)
+	b := p.tns
+	p.scratch = appendRoute(p.scratch[:0], spid, lrn, svType, class, lidb, cnam, isvm, wsmsc)
+	id, ok := p.routes[string(p.scratch)]
+	if !ok {
+		if len(p.routes) >= routeCache {
+			clear(p.routes)
+		}
+		p.lastID++
+		id = p.lastID
+		p.routes[string(p.scratch)] = id
+		b.data = append(b.data, p.scratch...)
+		b.ends = append(b.ends, len(b.data))
+		b.newIDs = append(b.newIDs, id)
+	}
+	b.keys = append(b.keys, string(tn))
+	b.ids = append(b.ids, id)
+	b.rows++
+	if len(b.keys) == bddStmtRows {
+		return p.flush(&p.tns)
+	}
+	return nil
+}
+
+// block collects one block row.
+func (p *producer) block(b0 *bdd.BlockRecord) error {
+	if p.blocks == nil {
+		p.blocks = p.get(opBlocks)
+	}
+	b := p.blocks
+	b.data = appendRoute(b.data, b0.NewSPID, b0.LRN, b0.SVType, &b0.CLASS, &b0.LIDB, &b0.CNAM, &b0.ISVM, &b0.WSMSC)
+	b.keys = append(b.keys, string(b0.NPANXXX))
 	b.ends = append(b.ends, len(b.data))
 	b.rows++
 	if len(b.keys) == bddStmtRows {
-		return p.flush(cur)
+		return p.flush(&p.blocks)
 	}
 	return nil
 }
@@ -293,7 +355,7 @@ func (p *producer) one(o op, cur **batch, args ...any) error {
 }
 
 func produce(ctx context.Context, r io.Reader, out, free chan *batch) error {
-	p := &producer{ctx: ctx, out: out, free: free}
+	p := &producer{ctx: ctx, out: out, free: free, routes: map[string]int64{}}
 	rd := bdd.NewReader(r, bdd.Any)
 	for {
 		rec, err := rd.Next()
@@ -307,16 +369,16 @@ func produce(ctx context.Context, r io.Reader, out, free chan *batch) error {
 		case bdd.KindSV:
 			sv := rec.SV
 			if sv.DownloadReason == bdd.ReasonDelete {
-				err = p.one(opDelRoute, &p.routes, string(sv.TN))
+				err = p.one(opDelTN, &p.tns, string(sv.TN))
 			} else {
-				err = p.row(&p.routes, opRoutes, string(sv.TN), sv.NewSPID, sv.LRN, sv.SVType, &sv.CLASS, &sv.LIDB, &sv.CNAM, &sv.ISVM, &sv.WSMSC)
+				err = p.tn(sv.TN, sv.NewSPID, sv.LRN, sv.SVType, &sv.CLASS, &sv.LIDB, &sv.CNAM, &sv.ISVM, &sv.WSMSC)
 			}
 		case bdd.KindNPB:
 			b := rec.Block
 			if b.DownloadReason == bdd.ReasonDelete {
 				err = p.one(opDelBlock, &p.blocks, string(b.NPANXXX))
 			} else {
-				err = p.row(&p.blocks, opBlocks, string(b.NPANXXX), b.NewSPID, b.LRN, b.SVType, &b.CLASS, &b.LIDB, &b.CNAM, &b.ISVM, &b.WSMSC)
+				err = p.block(b)
 			}
 		case bdd.KindNPANXX:
 			c := rec.Code
@@ -334,24 +396,35 @@ func produce(ctx context.Context, r io.Reader, out, free chan *batch) error {
 			return err
 		}
 	}
-	if err := p.flush(&p.routes); err != nil {
+	if err := p.flush(&p.tns); err != nil {
 		return err
 	}
 	return p.flush(&p.blocks)
 }
 
-func upsertSQL(t, key string, rows int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + t + " (" + key + ", seq, data) VALUES ")
-	for i := range rows {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,0,?)")
-	}
-	b.WriteString(" ON CONFLICT (" + key + ") DO UPDATE SET seq = excluded.seq, data = excluded.data")
-	return b.String()
+// upsertSQL is the statement that writes n rows (key, seq 0, val) to
+// table t.
+func upsertSQL(t, key, val string, n int) string {
+	return "INSERT INTO " + t + " (" + key + ", seq, " + val + ") VALUES (?,0,?)" + strings.Repeat(",(?,0,?)", n-1) +
+		" ON CONFLICT (" + key + ") DO UPDATE SET seq = excluded.seq, " + val + " = excluded." + val
 }
+
+// tnsSQL and blocksSQL are the statements that write n rows of a batch.
+func tnsSQL(n int) string    { return upsertSQL("tns", "tn", "route", n) }
+func blocksSQL(n int) string { return upsertSQL("blocks", "npanxxx", "data", n) }
+
+// routesSQL is the statement that adds n routes rows.
+func routesSQL(n int) string {
+	return `INSERT INTO routes (id, hash, data) VALUES (?,?,?)` + strings.Repeat(`,(?,?,?)`, n-1)
+}
+
+// codeSQL and lrnSQL are the statements that write an NPA-NXX or LRN
+// record.
+const (
+	codeSQL = `INSERT INTO codes (npanxx, spid, region, data) VALUES (?, ?, '', ?)
+		ON CONFLICT (npanxx) DO UPDATE SET spid = excluded.spid, data = excluded.data`
+	lrnSQL = `INSERT INTO lrns (lrn, spid, region) VALUES (?, ?, '') ON CONFLICT (lrn) DO UPDATE SET spid = excluded.spid`
+)
 
 // loader writes batches in large transactions.
 type loader struct {
@@ -359,8 +432,11 @@ type loader struct {
 	stop     context.Context // the caller's
 	conn     *sql.Conn
 	tx       *sql.Tx
-	routes   *sql.Stmt // full-batch upserts, per transaction
+	tns      *sql.Stmt // full-batch statements, per transaction
 	blocks   *sql.Stmt
+	routes   *sql.Stmt
+	codes    *sql.Stmt // one-row statements, per transaction
+	lrns     *sql.Stmt
 	progress func(int64)
 	rows     int   // rows in the open transaction
 	n        int64 // records stored or deleted
@@ -393,11 +469,16 @@ func (l *loader) begin() error {
 		return fmt.Errorf("bdd load: %w", err)
 	}
 	l.tx = tx
-	if l.routes, err = tx.PrepareContext(l.ctx, upsertSQL("routes", "tn", bddStmtRows)); err != nil {
-		return fmt.Errorf("bdd load: %w", err)
-	}
-	if l.blocks, err = tx.PrepareContext(l.ctx, upsertSQL("blocks", "npanxxx", bddStmtRows)); err != nil {
-		return fmt.Errorf("bdd load: %w", err)
+	for _, st := range []struct {
+		stmt **sql.Stmt
+		q    string
+	}{
+		{&l.tns, tnsSQL(bddStmtRows)}, {&l.blocks, blocksSQL(bddStmtRows)}, {&l.routes, routesSQL(bddStmtRows)},
+		{&l.codes, codeSQL}, {&l.lrns, lrnSQL},
+	} {
+		if *st.stmt, err = tx.PrepareContext(l.ctx, st.q); err != nil {
+			return fmt.Errorf("bdd load: %w", err)
+		}
 	}
 	return nil
 }
@@ -433,31 +514,38 @@ func (l *loader) consume(in <-chan *batch, free chan<- *batch) error {
 func (l *loader) exec(b *batch) error {
 	var err error
 	switch b.op {
-	case opRoutes, opBlocks:
-		t, key, full := "routes", "tn", l.routes
-		if b.op == opBlocks {
-			t, key, full = "blocks", "npanxxx", l.blocks
+	case opTNs:
+		if err = l.many(l.routes, len(b.newIDs), routesSQL, b.routeArgs); err == nil {
+			err = l.many(l.tns, len(b.keys), tnsSQL, b.args)
 		}
-		if len(b.keys) == bddStmtRows {
-			_, err = full.ExecContext(l.ctx, b.args...)
-		} else {
-			_, err = l.tx.ExecContext(l.ctx, upsertSQL(t, key, len(b.keys)), b.args...)
-		}
-	case opDelRoute:
-		_, err = l.tx.ExecContext(l.ctx, `DELETE FROM routes WHERE tn = ?`, b.args...)
+	case opBlocks:
+		err = l.many(l.blocks, len(b.keys), blocksSQL, b.args)
+	case opDelTN:
+		_, err = l.tx.ExecContext(l.ctx, `DELETE FROM tns WHERE tn = ?`, b.args...)
 	case opDelBlock:
 		_, err = l.tx.ExecContext(l.ctx, `DELETE FROM blocks WHERE npanxxx = ?`, b.args...)
 	case opCode:
-		_, err = l.tx.ExecContext(l.ctx, `INSERT INTO codes (npanxx, spid, region, data) VALUES (?, ?, '', ?)
-			ON CONFLICT (npanxx) DO UPDATE SET spid = excluded.spid, data = excluded.data`, b.args...)
+		_, err = l.codes.ExecContext(l.ctx, b.args...)
 	case opLRN:
-		_, err = l.tx.ExecContext(l.ctx, `INSERT INTO lrns (lrn, spid, region) VALUES (?, ?, '')
-			ON CONFLICT (lrn) DO UPDATE SET spid = excluded.spid`, b.args...)
+		_, err = l.lrns.ExecContext(l.ctx, b.args...)
 	}
 	if err != nil {
 		return fmt.Errorf("bdd load: %w", err)
 	}
 	return nil
+}
+
+// many runs a statement of n rows (none when n is 0): full, prepared,
+// for a full batch, or one of q.
+func (l *loader) many(full *sql.Stmt, n int, q func(n int) string, args []any) error {
+	var err error
+	switch {
+	case n == bddStmtRows:
+		_, err = full.ExecContext(l.ctx, args...)
+	case n > 0:
+		_, err = l.tx.ExecContext(l.ctx, q(n), args...)
+	}
+	return err
 }
 
 func (l *loader) commit() error {
@@ -486,6 +574,9 @@ func (l *loader) finish() error {
 	}
 	if err := l.begin(); err != nil {
 		return err
+	}
+	if _, err := l.tx.ExecContext(l.ctx, routeIndex); err != nil {
+		return fmt.Errorf("bdd load: %w", err)
 	}
 	if err := setState(l.ctx, l.tx, "bdd_records", l.n); err != nil {
 		return err

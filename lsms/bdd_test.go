@@ -6,111 +6,31 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	npac "github.com/opennpac/npac"
 	"github.com/opennpac/npac/bdd"
 )
 
-// bddGen makes deterministic NANP-shaped BDD records: SV i has a TN in
-// order (400 per NPA-NXX), one of 300 SPIDs, an LRN in its code, and
-// (with dpc) CLASS, LIDB, CNAM and ISVM pairs.
-type bddGen struct{ dpc bool }
-
-var genCodes = func() []string {
-	var out []string
-	for n := 200; n <= 999; n++ {
-		if n%100 != 11 {
-			out = append(out, strconv.Itoa(n))
-		}
-	}
-	return out
-}()
-
-func genMix(i uint64) uint64 {
-	i ^= i >> 33
-	i *= 0xff51afd7ed558ccd
-	i ^= i >> 33
-	i *= 0xc4ceb9fe1a85ec53
-	return i ^ i>>33
-}
-
-func genCode(c int) string {
-	return genCodes[c/len(genCodes)%len(genCodes)] + genCodes[c%len(genCodes)]
-}
-
-func genDPC(h uint64) string {
-	return strconv.Itoa(1001 + int(h%255))[1:] + "-" + strconv.Itoa(1000 + int(h>>8%256))[1:] + "-" + strconv.Itoa(1000 + int(h>>16%256))[1:]
-}
-
-func (g bddGen) sv(i int) bdd.SVRecord {
-	h := genMix(uint64(i) + 1)
-	code := genCode(i / 400)
-	tn := npac.TN(code + strconv.Itoa(10000 + i%400*25 + int(h%25))[1:])
-	r := bdd.SVRecord{
-		VersionID: int64(i + 1), TN: tn, LRN: npac.LRN(code + "000" + strconv.Itoa(int(h>>12%3))),
-		NewSPID:             npac.SPID("S" + strconv.Itoa(100+int(h>>16%300))),
-		ActivationTimestamp: time.Unix(1100000000+int64(h>>20%600000000), 0).UTC(),
-		LNPType:             npac.LNPInterProvider,
-		SVType:              []npac.SVType{npac.SVWireline, npac.SVWireless, npac.SVVoIP}[h>>40%3],
-	}
-	if g.dpc {
-		n := genMix(h % 500)
-		r.CLASS = bdd.SignalingPoint{DPC: genDPC(n)}
-		r.LIDB = bdd.SignalingPoint{DPC: genDPC(n >> 24)}
-		r.CNAM = bdd.SignalingPoint{DPC: genDPC(n >> 24)}
-		r.ISVM = bdd.SignalingPoint{DPC: genDPC(n >> 32)}
-		if r.SVType == npac.SVWireless {
-			r.WSMSC = bdd.SignalingPoint{DPC: genDPC(n >> 40), SSN: 8}
-		}
-	}
-	return r
-}
-
-// write writes n SVs, one NPA-NXX record per code and one pool block
-// every 10 codes.
-func (g bddGen) write(t testing.TB, w io.Writer, n int) {
-	t.Helper()
-	bw := bdd.NewWriter(w)
-	for i := 0; i < n; i++ {
-		if i%400 == 0 {
-			c := i / 400
-			code := genCode(c)
-			at := time.Unix(1000000000, 0).UTC()
-			if err := bw.WriteCode(&bdd.CodeRecord{SPID: npac.SPID("H" + strconv.Itoa(100+c%900)), ID: int64(c + 1), NPANXX: npac.NPANXX(code), CreatedAt: at, EffectiveDate: at}); err != nil {
-				t.Fatal(err)
-			}
-			if c%10 == 0 {
-				b := bdd.BlockRecord{BlockID: int64(c + 1), NPANXXX: npac.NPANXXX(code + "9"), LRN: npac.LRN(code + "0000"), NewSPID: "P123",
-					ActivationTimestamp: at, SVType: npac.SVWireline, CLASS: bdd.SignalingPoint{DPC: "001-002-003"}}
-				if err := bw.WriteBlock(&b); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		r := g.sv(i)
-		if err := bw.WriteSV(&r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// checkDB checks that the database is back in WAL mode and intact.
+// checkDB checks that the database is back in WAL mode, with its route
+// index, and intact.
 func checkDB(t *testing.T, s *Store) {
 	t.Helper()
 	var mode string
 	if err := s.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal mode %q, %v", mode, err)
+	}
+	var (
+		id, parent, unused int
+		plan               string
+	)
+	if err := s.db.QueryRow(`EXPLAIN QUERY PLAN SELECT id FROM routes WHERE hash = 1`).Scan(&id, &parent, &unused, &plan); err != nil || !strings.Contains(plan, "routes_hash") {
+		t.Errorf("routes are looked up with %q (%v), not the route index", plan, err)
 	}
 	rows, err := s.db.Query(`PRAGMA integrity_check`)
 	if err != nil {
@@ -140,7 +60,7 @@ func openTestStore(t testing.TB) *Store {
 
 func TestAppendRouteMatchesEncodingJSON(t *testing.T) {
 	for i := 0; i < 2000; i++ {
-		r := bddGen{dpc: i%2 == 0}.sv(i)
+		r := bddGen{dpc: i%2 == 0, perSV: i%3 != 0}.sv(i)
 		if i%7 == 0 {
 			r.SVType, r.NewSPID = "", ""
 		}
@@ -221,6 +141,21 @@ func TestLoadBDD(t *testing.T) {
 	}
 	delete(want, del.TN)
 	want[mod.TN] = mod.Route()
+	// Each route of the file's SV records is stored once, those of
+	// records that later ones replaced or deleted included; the route of
+	// the image the load replaced is gone.
+	distinct := map[string]bool{}
+	for i := 0; i <= n; i++ {
+		r := mod
+		if i < n {
+			r = g.sv(i)
+		}
+		data, _ := json.Marshal(r.Route())
+		distinct[string(data)] = true
+	}
+	if got := countRoutes(t, s); got != len(distinct) || got > n/5 {
+		t.Errorf("%d routes stored, want %d (for %d SVs)", got, len(distinct), n)
+	}
 	seen := 0
 	if err := s.Dump(ctx, func(tn npac.TN, r *npac.Route) error {
 		seen++
@@ -275,6 +210,55 @@ func TestLoadBDD(t *testing.T) {
 	}
 }
 
+// TestLoadBDDRouteCacheFull loads more distinct routes than the loader
+// remembers: the TNs get their routes all the same, some routes in two
+// rows, and the stream then finds them.
+func TestLoadBDDRouteCacheFull(t *testing.T) {
+	defer func(n int) { routeCache = n }(routeCache)
+	routeCache = 100
+	ctx := context.Background()
+	s := openTestStore(t)
+	g := bddGen{dpc: true}
+	const n = 3000
+	var buf bytes.Buffer
+	g.write(t, &buf, n)
+	if _, err := s.LoadBDD(ctx, &buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkDB(t, s)
+	want, distinct := map[npac.TN]npac.Route{}, map[string]bool{}
+	for i := range n {
+		sv := g.sv(i)
+		r := sv.Route()
+		want[sv.TN] = *r
+		data, _ := json.Marshal(r)
+		distinct[string(data)] = true
+	}
+	got, _ := dump(t, s)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("TN routes (-want +got):\n%s", diff)
+	}
+	stored := countRoutes(t, s)
+	if len(distinct) <= routeCache || stored < len(distinct) {
+		t.Fatalf("%d routes stored, %d distinct (more than %d wanted)", stored, len(distinct), routeCache)
+	}
+	// A broadcast giving TNs those routes adds no row.
+	var msgs []*npac.Message
+	for i := range 400 {
+		sv := g.sv(i * 7)
+		tn := npac.TN(fmt.Sprintf("2015552%03d", i))
+		msgs = append(msgs, &npac.Message{Seq: int64(i + 1), Kind: npac.MsgSV, TN: tn, Route: sv.Route()})
+		want[tn] = *sv.Route()
+	}
+	if _, _, err := s.Apply(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = dump(t, s)
+	if diff := cmp.Diff(want, got); diff != "" || countRoutes(t, s) != stored {
+		t.Errorf("after the broadcast %d routes stored (want %d); TN routes (-want +got):\n%s", countRoutes(t, s), stored, diff)
+	}
+}
+
 func TestLoadBDDMalformed(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t)
@@ -312,42 +296,15 @@ func TestLoadBDDCanceled(t *testing.T) {
 		t.Fatal("a canceled load is marked loaded")
 	}
 	checkDB(t, s)
-	var n int
-	s.db.QueryRow(`SELECT count(*) FROM routes`).Scan(&n)
-	t.Logf("%d routes kept from the canceled load", n)
-}
-
-// BenchmarkLoadBDD loads b.N synthetic SVs (with DPC pairs; plus an
-// NPA-NXX per 400 SVs and a block per 4,000) from a file in a fresh
-// store and reports rows/s. Run it at a fixed size:
-//
-//	go test -run X -bench LoadBDD -benchtime 1000000x ./lsms/
-func BenchmarkLoadBDD(b *testing.B) {
-	for _, dpc := range []bool{false, true} {
-		b.Run("dpc="+strconv.FormatBool(dpc), func(b *testing.B) {
-			ctx := context.Background()
-			path := filepath.Join(b.TempDir(), "in.bdd")
-			f, err := os.Create(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			bddGen{dpc: dpc}.write(b, f, b.N)
-			st, _ := f.Stat()
-			f.Close()
-			s := openTestStore(b)
-			in, err := os.Open(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer in.Close()
-			b.SetBytes(st.Size() / int64(b.N))
-			b.ResetTimer()
-			n, err := s.LoadBDD(ctx, in, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "rows/s")
-		})
+	// What the canceled load kept (its first transaction) is whole:
+	// every TN's route is there.
+	var n, dangling int
+	if err := s.db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE route NOT IN (SELECT id FROM routes)) FROM tns`).Scan(&n, &dangling); err != nil || n == 0 || dangling != 0 {
+		t.Fatalf("%d of %d TNs point to no route (%v)", dangling, n, err)
 	}
+	dumped := 0
+	if err := s.Dump(context.Background(), func(npac.TN, *npac.Route) error { dumped++; return nil }); err != nil || dumped != n {
+		t.Fatalf("dumped %d of %d TNs: %v", dumped, n, err)
+	}
+	t.Logf("%d TNs kept from the canceled load", n)
 }

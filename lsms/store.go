@@ -19,9 +19,21 @@ import (
 	npac "github.com/opennpac/npac"
 )
 
+// schemaVersion is the store's layout, kept in PRAGMA user_version:
+//   - 0: the first layout, one row per TN in routes(tn, seq, data) holding
+//     the route's JSON;
+//   - 1: each distinct route once in routes(id, hash, data), and one row
+//     per TN in tns(tn, seq, route) holding the id of its route.
+//
+// OpenStore migrates a store of an older layout and refuses a newer one.
+const schemaVersion = 1
+
+// schema creates the tables of the current layout, but for routeIndex.
+// routes is described in routes.go.
 const schema = `
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS routes (tn TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS routes (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tns (tn TEXT PRIMARY KEY, seq INTEGER NOT NULL, route INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS codes (npanxx TEXT PRIMARY KEY, spid TEXT NOT NULL, region TEXT NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lrns (lrn TEXT PRIMARY KEY, spid TEXT NOT NULL, region TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (npanxxx TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
@@ -44,11 +56,64 @@ func OpenStore(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lsms store: %w", err)
 	}
-	if _, err := db.Exec(schema); err != nil {
+	if err := migrate(context.Background(), db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("lsms store schema: %w", err)
 	}
 	return &Store{db: db}, nil
+}
+
+// migrate brings the database to the current layout in one transaction:
+// it creates the tables of a new store, and moves the TN routes of a
+// layout 0 store into routes and tns. Two processes opening an old store
+// at once migrate it once: the second reads the version after the first
+// commits.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v == schemaVersion {
+		// A BDD load drops the route index until its end: one killed
+		// before it left none.
+		if _, err := tx.ExecContext(ctx, routeIndex); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	if v > schemaVersion {
+		return fmt.Errorf("the store has layout %d, newer than this program's %d: run a newer npac", v, schemaVersion)
+	}
+	// A layout 0 store has routes(tn, seq, data); a new one has no routes
+	// table yet.
+	var old bool
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM pragma_table_info('routes') WHERE name = 'tn'`).Scan(&old); err != nil {
+		return err
+	}
+	if old {
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE routes RENAME TO routes_v0`); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		return err
+	}
+	if old {
+		if err := migrateLayout0(ctx, tx); err != nil {
+			return fmt.Errorf("layout 0: %w", err)
+		}
+	}
+	for _, q := range []string{routeIndex, `PRAGMA user_version = ` + strconv.Itoa(schemaVersion)} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Close closes the database.
@@ -113,11 +178,12 @@ func (s *Store) Apply(ctx context.Context, msgs []*npac.Message) ([]Change, int6
 		return nil, 0, err
 	}
 	var changes []Change
+	ids := newRouteIDs(true)
 	for _, m := range msgs {
 		if m.Seq <= last {
 			continue // applied before: the NPAC resent it
 		}
-		c, err := applyOne(ctx, tx, m)
+		c, err := applyOne(ctx, tx, ids, m)
 		if err != nil {
 			return nil, 0, fmt.Errorf("apply message %d: %w", m.Seq, err)
 		}
@@ -136,7 +202,7 @@ func (s *Store) Apply(ctx context.Context, msgs []*npac.Message) ([]Change, int6
 }
 
 // applyOne writes one message to the local tables.
-func applyOne(ctx context.Context, tx *sql.Tx, m *npac.Message) (*Change, error) {
+func applyOne(ctx context.Context, tx *sql.Tx, ids *routeIDs, m *npac.Message) (*Change, error) {
 	switch m.Kind {
 	case npac.MsgSV:
 		if m.Route == nil {
@@ -146,11 +212,15 @@ func applyOne(ctx context.Context, tx *sql.Tx, m *npac.Message) (*Change, error)
 		if err != nil {
 			return nil, err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO routes (tn, seq, data) VALUES (?, ?, ?) ON CONFLICT (tn) DO UPDATE SET seq = excluded.seq, data = excluded.data`,
-			string(m.TN), m.Seq, string(data))
+		id, err := ids.id(ctx, tx, data)
+		if err != nil {
+			return nil, err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO tns (tn, seq, route) VALUES (?, ?, ?) ON CONFLICT (tn) DO UPDATE SET seq = excluded.seq, route = excluded.route`,
+			string(m.TN), m.Seq, id)
 		return &Change{TN: m.TN, Route: m.Route}, err
 	case npac.MsgSVDelete:
-		_, err := tx.ExecContext(ctx, `DELETE FROM routes WHERE tn = ?`, string(m.TN))
+		_, err := tx.ExecContext(ctx, `DELETE FROM tns WHERE tn = ?`, string(m.TN))
 		return &Change{TN: m.TN}, err
 	case npac.MsgBlock:
 		if m.Route == nil {
@@ -223,7 +293,7 @@ func applySplit(ctx context.Context, tx *sql.Tx, sp *npac.SplitNotice) error {
 			continue
 		}
 		for _, q := range []string{
-			`UPDATE routes SET tn = ? || substr(tn, 7) WHERE tn >= ? AND tn <= ?`,
+			`UPDATE tns SET tn = ? || substr(tn, 7) WHERE tn >= ? AND tn <= ?`,
 			`UPDATE blocks SET npanxxx = ? || substr(npanxxx, 7) WHERE npanxxx >= ? AND npanxxx <= ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, newCode, oldCode, oldCode+"9999"); err != nil {
@@ -267,6 +337,7 @@ type Image struct {
 	ctx     context.Context
 	head    int64
 	pending []*npac.Message
+	ids     *routeIDs
 	// Changes collects the index changes of what was loaded.
 	Changes []Change
 }
@@ -279,7 +350,7 @@ func (s *Store) BeginImage(ctx context.Context, head int64) (*Image, error) {
 		return nil, fmt.Errorf("image: %w", err)
 	}
 	defer tx.Rollback()
-	for _, q := range []string{`DELETE FROM routes`, `DELETE FROM blocks`, `DELETE FROM codes`, `DELETE FROM lrns`, `DELETE FROM aliases`} {
+	for _, q := range []string{`DELETE FROM tns`, `DELETE FROM routes`, `DELETE FROM blocks`, `DELETE FROM codes`, `DELETE FROM lrns`, `DELETE FROM aliases`} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("image: %w", err)
 		}
@@ -293,7 +364,7 @@ func (s *Store) BeginImage(ctx context.Context, head int64) (*Image, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("image: %w", err)
 	}
-	return &Image{s: s, ctx: ctx, head: head}, nil
+	return &Image{s: s, ctx: ctx, head: head, ids: newRouteIDs(true)}, nil
 }
 
 // Add queues one image message, writing a batch when enough are queued.
@@ -308,14 +379,19 @@ func (im *Image) Add(m *npac.Message) error {
 // Finish writes what is queued and marks the image complete at its head.
 func (im *Image) Finish() error { return im.flush(true) }
 
-func (im *Image) flush(final bool) error {
+func (im *Image) flush(final bool) (err error) {
 	tx, err := im.s.db.BeginTx(im.ctx, nil)
 	if err != nil {
 		return fmt.Errorf("image: %w", err)
 	}
 	defer tx.Rollback()
+	defer func() {
+		if err != nil {
+			im.ids = newRouteIDs(true) // it may name rows the rollback removed
+		}
+	}()
 	for _, m := range im.pending {
-		c, err := applyOne(im.ctx, tx, m)
+		c, err := applyOne(im.ctx, tx, im.ids, m)
 		if err != nil {
 			return fmt.Errorf("image: %w", err)
 		}
@@ -367,35 +443,62 @@ func (s *Store) Each(ctx context.Context, fn func(Change)) error {
 }
 
 // Dump calls fn with every stored TN route, in TN order, so that two
-// copies (the NPAC's published state and an LSMS's) can be compared.
+// copies (the NPAC's published state and an LSMS's) can be compared. It
+// decodes each distinct route once: TNs with the same route get the same
+// *npac.Route, which fn must not change.
 func (s *Store) Dump(ctx context.Context, fn func(tn npac.TN, r *npac.Route) error) error {
-	return dumpRoutes(ctx, s.db, `SELECT tn, data FROM routes ORDER BY tn`, fn)
+	// One read transaction: the routes and the TNs pointing to them come
+	// from the same snapshot.
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("lsms routes: %w", err)
+	}
+	defer tx.Rollback()
+	routes, err := readRoutes(ctx, tx)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT tn, route FROM tns ORDER BY tn`)
+	if err != nil {
+		return fmt.Errorf("lsms routes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			tn npac.TN
+			id int64
+		)
+		if err := rows.Scan(&tn, &id); err != nil {
+			return fmt.Errorf("lsms routes: %w", err)
+		}
+		r, err := routes.get(id)
+		if err != nil {
+			return fmt.Errorf("lsms route of %s: %w", tn, err)
+		}
+		if err := fn(tn, r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // DumpBlocks calls fn with every stored pool block route, in block order.
 func (s *Store) DumpBlocks(ctx context.Context, fn func(b npac.NPANXXX, r *npac.Route) error) error {
-	return dumpRoutes(ctx, s.db, `SELECT npanxxx, data FROM blocks ORDER BY npanxxx`, fn)
-}
-
-func dumpRoutes[K ~string](ctx context.Context, db *sql.DB, query string, fn func(k K, r *npac.Route) error) error {
-	rows, err := db.QueryContext(ctx, query)
+	rows, err := s.db.QueryContext(ctx, `SELECT npanxxx, data FROM blocks ORDER BY npanxxx`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			k    K
-			data string
-		)
-		if err := rows.Scan(&k, &data); err != nil {
+		var b, data string
+		if err := rows.Scan(&b, &data); err != nil {
 			return err
 		}
 		var r npac.Route
 		if err := json.Unmarshal([]byte(data), &r); err != nil {
-			return fmt.Errorf("lsms route %s: %w", k, err)
+			return fmt.Errorf("lsms block %s: %w", b, err)
 		}
-		if err := fn(k, &r); err != nil {
+		if err := fn(npac.NPANXXX(b), &r); err != nil {
 			return err
 		}
 	}
