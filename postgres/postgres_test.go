@@ -100,6 +100,22 @@ var backend = storetest.Backend{
 
 func TestConformance(t *testing.T) { storetest.Run(t, backend) }
 
+// bare opens a store on a new database without migrating it.
+func bare(t testing.TB) *store.Store {
+	m, err := lifecycle.New(npac.DefaultTunables(), calendar.USFederal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := postgres.Open(freshDB(t), m, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestBDDColumns(t *testing.T) { storetest.BDDColumns(t, backend, bare) }
+
 func BenchmarkPortCycle(b *testing.B) { storetest.BenchmarkPortCycle(b, backend) }
 
 func BenchmarkPortCycleParallel(b *testing.B) { storetest.BenchmarkPortCycleParallel(b, backend) }
@@ -111,3 +127,5 @@ func BenchmarkImportCNAC(b *testing.B) { storetest.BenchmarkImportCNAC(b, backen
 func BenchmarkTCPA(b *testing.B) { storetest.BenchmarkTCPA(b, backend) }
 
 func BenchmarkExportBDD(b *testing.B) { storetest.BenchmarkExportBDD(b, backend) }
+
+func BenchmarkExportBDDBulk(b *testing.B) { storetest.BenchmarkExportBDDBulk(b, backend) }

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	npac "github.com/opennpac/npac"
@@ -53,23 +56,7 @@ func (s *Store) ExportBDD(ctx context.Context, kind bdd.Kind, region npac.Region
 			lo, hi = npac.TN(first.String).NPANXX(), npac.TN(last.String).NPANXX()
 		}
 		name(bdd.SVName(lo, hi, now, objectRange, objectRange))
-		rows, err := q(`SELECT `+svCols+` FROM svs WHERE slot = 'active' AND status IN ('active', 'partial-failure', 'disconnect-pending')`+inRegion+` ORDER BY tn`, args...)
-		if err != nil {
-			return 0, fmt.Errorf("bdd svs: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			sv, err := scanSV(rows)
-			if err != nil {
-				return n, err
-			}
-			rec := bdd.FromSV(sv, bdd.ReasonNew)
-			if err := w.WriteSV(&rec); err != nil {
-				return n, err
-			}
-			n++
-		}
-		if err := rows.Err(); err != nil {
+		if n, err = exportSVs(q, inRegion, args, w); err != nil {
 			return n, err
 		}
 	case bdd.KindNPB, bdd.KindNPANXXX:
@@ -161,3 +148,243 @@ func (s *Store) ExportBDD(ctx context.Context, kind bdd.Kind, region npac.Region
 // objectRange, the zero time, names an object-range file (a full image):
 // its start and end stamps are 00-00-0000000000 and 99-99-9999999999.
 var objectRange time.Time
+
+// exportSVs writes the SV records of the active image, in TN order, from
+// the columns bddColumns keeps (009_sv_routes.sql): each SV's entry in the
+// svs_bdd index, and its route from sv_routes, read whole first. The
+// records are those bdd.FromSV makes of the SVs' documents.
+//
+// Reading the rows and writing the records take about as long as each
+// other, so they run on two goroutines: readSVRows fills batches of rows,
+// this one writes them and hands the batches back.
+func exportSVs(q func(string, ...any) (*sql.Rows, error), inRegion string, args []any, w *bdd.Writer) (int64, error) {
+	routes, err := svRoutes(q)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := q(`SELECT id, tn, route_id, activated_sec, tn_fields FROM svs
+		WHERE slot = 'active' AND status IN ('active', 'partial-failure', 'disconnect-pending')`+inRegion+` ORDER BY tn`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("bdd svs: %w", err)
+	}
+	full, free, stop := make(chan []svRow, 2), make(chan []svRow, 4), make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(full)
+		readErr = readSVRows(rows, full, free, stop)
+	}()
+	var (
+		n   int64
+		rec bdd.SVRecord
+	)
+	for batch := range full {
+		for i := range batch {
+			if err := writeSVRow(w, &rec, &batch[i], routes); err != nil {
+				// Stop the reader and wait for it to close the rows.
+				close(stop)
+				for range full {
+				}
+				return n, err
+			}
+			n++
+		}
+		select {
+		case free <- batch[:0]:
+		default:
+		}
+	}
+	return n, readErr
+}
+
+// svRow is a row of the export's query.
+type svRow struct {
+	id, route int64
+	tn        string
+	activated sql.NullInt64
+	own       sql.NullString
+}
+
+// svBatch is how many rows readSVRows passes at a time.
+const svBatch = 256
+
+// readSVRows scans rows into batches, taken from free or made, and sends
+// them on full, until the rows end or stop is closed. It closes the rows.
+func readSVRows(rows *sql.Rows, full chan<- []svRow, free <-chan []svRow, stop <-chan struct{}) error {
+	defer rows.Close()
+	batch := make([]svRow, 0, svBatch)
+	for rows.Next() {
+		batch = batch[:len(batch)+1]
+		r := &batch[len(batch)-1]
+		if err := rows.Scan(&r.id, &r.tn, &r.route, &r.activated, &r.own); err != nil {
+			return fmt.Errorf("bdd svs: %w", err)
+		}
+		if len(batch) < svBatch {
+			continue
+		}
+		select {
+		case full <- batch:
+		case <-stop:
+			return nil
+		}
+		select {
+		case batch = <-free:
+		default:
+			batch = make([]svRow, 0, svBatch)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("bdd svs: %w", err)
+	}
+	if len(batch) > 0 {
+		select {
+		case full <- batch:
+		case <-stop:
+		}
+	}
+	return nil
+}
+
+// writeSVRow writes the record of a row, made in rec.
+func writeSVRow(w *bdd.Writer, rec *bdd.SVRecord, r *svRow, routes map[int64]*svRoute) error {
+	route, ok := routes[r.route]
+	if !ok {
+		return fmt.Errorf("bdd svs: sv %d names route %d, which sv_routes does not hold", r.id, r.route)
+	}
+	route.setRoute(rec)
+	rec.VersionID, rec.TN = r.id, npac.TN(r.tn)
+	rec.ActivationTimestamp = time.Time{}
+	if r.activated.Valid {
+		rec.ActivationTimestamp = time.Unix(r.activated.Int64, 0).UTC()
+	}
+	var f tnFields
+	if r.own.Valid {
+		if err := json.Unmarshal([]byte(r.own.String), &f); err != nil {
+			return fmt.Errorf("bdd svs: sv %d: tn_fields: %w", r.id, err)
+		}
+	}
+	rec.EULValue, rec.EULType, rec.VoiceURI, rec.MMSURI, rec.SMSURI = f.EULValue, f.EULType, f.VoiceURI, f.MMSURI, f.SMSURI
+	return w.WriteSV(rec)
+}
+
+// tnFields is the tn_fields column of svs: the fields of an SV record that
+// belong to the number alone, named as in the SV's document.
+type tnFields struct {
+	EULValue string `json:"end_user_location_value,omitempty"`
+	EULType  string `json:"end_user_location_type,omitempty"`
+	VoiceURI string `json:"voice_uri,omitempty"`
+	MMSURI   string `json:"mms_uri,omitempty"`
+	SMSURI   string `json:"sms_uri,omitempty"`
+}
+
+// svRoute is one row of sv_routes: the fields of an SV record that many
+// SVs share.
+type svRoute struct {
+	newSPID                        npac.SPID
+	lrn                            npac.LRN
+	class, lidb, isvm, cnam, wsmsc bdd.SignalingPoint
+	billingID                      string
+	lnpType                        npac.LNPType
+	svType                         npac.SVType
+	altSPID                        npac.SPID
+}
+
+// recordRoute returns the shared fields of a record.
+func recordRoute(r *bdd.SVRecord) svRoute {
+	return svRoute{newSPID: r.NewSPID, lrn: r.LRN, class: r.CLASS, lidb: r.LIDB, isvm: r.ISVM, cnam: r.CNAM, wsmsc: r.WSMSC,
+		billingID: r.BillingID, lnpType: r.LNPType, svType: r.SVType, altSPID: r.AlternativeSPID}
+}
+
+// setRoute puts the route's fields in a record.
+func (v *svRoute) setRoute(r *bdd.SVRecord) {
+	r.NewSPID, r.LRN = v.newSPID, v.lrn
+	r.CLASS, r.LIDB, r.ISVM, r.CNAM, r.WSMSC = v.class, v.lidb, v.isvm, v.cnam, v.wsmsc
+	r.BillingID, r.LNPType, r.SVType, r.AlternativeSPID = v.billingID, v.lnpType, v.svType, v.altSPID
+}
+
+// routeCols are the columns of sv_routes besides its id, in the order of
+// svRoute.args.
+const routeCols = `new_spid, lrn, class_dpc, class_ssn, lidb_dpc, lidb_ssn, isvm_dpc, isvm_ssn,
+	cnam_dpc, cnam_ssn, wsmsc_dpc, wsmsc_ssn, billing_id, lnp_type, sv_type, alt_spid`
+
+// args returns the route's values for routeCols.
+func (v *svRoute) args() []any {
+	return []any{string(v.newSPID), string(v.lrn), v.class.DPC, v.class.SSN, v.lidb.DPC, v.lidb.SSN, v.isvm.DPC, v.isvm.SSN,
+		v.cnam.DPC, v.cnam.SSN, v.wsmsc.DPC, v.wsmsc.SSN, v.billingID, string(v.lnpType), string(v.svType), string(v.altSPID)}
+}
+
+// svRoutes reads sv_routes whole, by id.
+func svRoutes(q func(string, ...any) (*sql.Rows, error)) (map[int64]*svRoute, error) {
+	rows, err := q(`SELECT id, ` + routeCols + ` FROM sv_routes`)
+	if err != nil {
+		return nil, fmt.Errorf("bdd routes: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]*svRoute{}
+	for rows.Next() {
+		var (
+			id                                    int64
+			spid, lrn, billing, lnp, typ, altSPID string
+			v                                     svRoute
+		)
+		if err := rows.Scan(&id, &spid, &lrn, &v.class.DPC, &v.class.SSN, &v.lidb.DPC, &v.lidb.SSN, &v.isvm.DPC, &v.isvm.SSN,
+			&v.cnam.DPC, &v.cnam.SSN, &v.wsmsc.DPC, &v.wsmsc.SSN, &billing, &lnp, &typ, &altSPID); err != nil {
+			return nil, fmt.Errorf("bdd routes: %w", err)
+		}
+		v.newSPID, v.lrn, v.billingID, v.lnpType, v.svType, v.altSPID = npac.SPID(spid), npac.LRN(lrn), billing, npac.LNPType(lnp), npac.SVType(typ), npac.SPID(altSPID)
+		out[id] = &v
+	}
+	return out, rows.Err()
+}
+
+// bddCols are the columns of svs that BDD files are written from, in the
+// order of bddColumns' values; bddSet assigns them in an UPDATE.
+const bddCols = `route_id, activated_sec, tn_fields`
+
+var bddSet = strings.ReplaceAll(bddCols, ",", " = ?,") + " = ?"
+
+// bddColumns returns the values of an SV's bddCols, as bdd.FromSV makes
+// them of its document, adding its route to sv_routes if no SV had it
+// before.
+func (t *tx) bddColumns(sv *npac.SV) ([]any, error) {
+	rec := bdd.FromSV(sv, bdd.ReasonNew)
+	route := recordRoute(&rec)
+	id, err := t.routeID(&route)
+	if err != nil {
+		return nil, err
+	}
+	var activated, own any
+	if sv.ActivationTimestamp != nil {
+		activated = rec.ActivationTimestamp.Unix()
+	}
+	if f := (tnFields{rec.EULValue, rec.EULType, rec.VoiceURI, rec.MMSURI, rec.SMSURI}); f != (tnFields{}) {
+		b, err := json.Marshal(f)
+		if err != nil {
+			return nil, fmt.Errorf("sv tn_fields: %w", err)
+		}
+		own = string(b)
+	}
+	return []any{id, activated, own}, nil
+}
+
+// routeID returns the id of a route in sv_routes, inserting it if it is
+// new. Two transactions that insert the same new route meet at the unique
+// index; the loser retries and finds the winner's row.
+func (t *tx) routeID(v *svRoute) (int64, error) {
+	args := v.args()
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
+	var id int64
+	err := t.row(`SELECT id FROM sv_routes WHERE (`+routeCols+`) = (`+marks+`)`, args...).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("sv route: %w", err)
+	}
+	if err := t.row(`INSERT INTO sv_routes (`+routeCols+`) VALUES (`+marks+`) RETURNING id`, args...).Scan(&id); err != nil {
+		if t.s.d.IsUnique(err) {
+			return 0, errRetry
+		}
+		return 0, fmt.Errorf("sv route: %w", err)
+	}
+	return id, nil
+}

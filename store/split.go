@@ -147,23 +147,27 @@ func (s *Store) Splits(ctx context.Context) ([]*npac.Split, error) {
 }
 
 // rekey rewrites the rows of a table whose key lies in an old code so that
-// they lie in the new one: key is the key column, width its length (10 for
-// TNs, 7 for blocks), and fix rewrites a row's JSON document for its new key.
-// It returns how many rows moved.
-func (t *tx) rekey(table, key string, width int, oldCode, newCode npac.NPANXX, fix func(data []byte, newKey string) ([]byte, error)) (int, error) {
+// they lie in the new one: pk is the primary key column (an SV's TN, or a
+// block's NPA-NXX-X, may have several rows), key the key column, width its
+// length (10 for TNs, 7 for blocks), and fix rewrites a row's JSON document
+// for its new key. It returns how many rows moved.
+func (t *tx) rekey(table, pk, key string, width int, oldCode, newCode npac.NPANXX, fix func(data []byte, newKey string) ([]byte, error)) (int, error) {
 	lo, hi := string(oldCode), string(oldCode)
 	for len(lo) < width {
 		lo, hi = lo+"0", hi+"9"
 	}
-	type row struct{ key, data string }
-	rows, err := t.query(`SELECT `+key+`, data FROM `+table+` WHERE `+key+` >= ? AND `+key+` <= ?`, lo, hi)
+	type row struct {
+		pk        any
+		key, data string
+	}
+	rows, err := t.query(`SELECT `+pk+`, `+key+`, data FROM `+table+` WHERE `+key+` >= ? AND `+key+` <= ?`, lo, hi)
 	if err != nil {
 		return 0, fmt.Errorf("split %s: %w", table, err)
 	}
 	var rs []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.key, &r.data); err != nil {
+		if err := rows.Scan(&r.pk, &r.key, &r.data); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("split %s: %w", table, err)
 		}
@@ -179,7 +183,7 @@ func (t *tx) rekey(table, key string, width int, oldCode, newCode npac.NPANXX, f
 		if err != nil {
 			return 0, err
 		}
-		if _, err := t.exec(`UPDATE `+table+` SET `+key+` = ?, data = ? WHERE `+key+` = ?`, nk, string(data), r.key); err != nil {
+		if _, err := t.exec(`UPDATE `+table+` SET `+key+` = ?, data = ? WHERE `+pk+` = ?`, nk, string(data), r.pk); err != nil {
 			return 0, fmt.Errorf("split %s %s: %w", table, r.key, err)
 		}
 	}
@@ -223,20 +227,20 @@ func (t *tx) startSplit(sp *npac.Split) error {
 		}
 		moved.Codes++
 		steps := []struct {
-			table, key string
-			width      int
-			fix        func([]byte, string) ([]byte, error)
-			count      *int
+			table, pk, key string
+			width          int
+			fix            func([]byte, string) ([]byte, error)
+			count          *int
 		}{
 			// The version moves too (below), so that a change that read
 			// the SV before the split cannot write it back.
-			{"svs", "tn", 10, rewrite(func(sv *npac.SV, k string) { sv.TN, sv.Version = npac.TN(k), sv.Version+1 }), &moved.SVs},
-			{"lsms_routes", "tn", 10, rewrite(func(m *npac.Message, k string) { m.TN = npac.TN(k) }), nil},
-			{"blocks", "npanxxx", 7, rewrite(func(b *npac.Block, k string) { b.NPANXXX = npac.NPANXXX(k) }), &moved.Blocks},
-			{"lsms_blocks", "npanxxx", 7, rewrite(func(m *npac.Message, k string) { m.Block = npac.NPANXXX(k) }), nil},
+			{"svs", "id", "tn", 10, rewrite(func(sv *npac.SV, k string) { sv.TN, sv.Version = npac.TN(k), sv.Version+1 }), &moved.SVs},
+			{"lsms_routes", "tn", "tn", 10, rewrite(func(m *npac.Message, k string) { m.TN = npac.TN(k) }), nil},
+			{"blocks", "id", "npanxxx", 7, rewrite(func(b *npac.Block, k string) { b.NPANXXX = npac.NPANXXX(k) }), &moved.Blocks},
+			{"lsms_blocks", "npanxxx", "npanxxx", 7, rewrite(func(m *npac.Message, k string) { m.Block = npac.NPANXXX(k) }), nil},
 		}
 		for _, st := range steps {
-			n, err := t.rekey(st.table, st.key, st.width, old[i], nw[i], st.fix)
+			n, err := t.rekey(st.table, st.pk, st.key, st.width, old[i], nw[i], st.fix)
 			if err != nil {
 				return err
 			}

@@ -28,6 +28,8 @@ func slotArg(s npac.Slot) any {
 
 // svCols are the columns scanSV reads. The id column is authoritative: an
 // SV's document is written in the same statement that assigns its ID.
+// Every statement that writes a document also writes the bddCols made of
+// it (bddColumns).
 const svCols = `id, slot, data`
 
 func scanSV(r rowScanner) (*npac.SV, error) {
@@ -76,10 +78,14 @@ func (t *tx) insertSV(sv *npac.SV) error {
 	if err != nil {
 		return fmt.Errorf("sv data: %w", err)
 	}
-	err = t.row(`INSERT INTO svs (tn, status, slot, old_spid, new_spid, lrn, region, due_date, updated_at, version, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		string(sv.TN), string(sv.Status), slotArg(sv.Slot), string(sv.OldSPID), string(sv.NewSPID),
-		string(sv.LRN), string(sv.Region), micros(sv.DueDate), micros(sv.UpdatedAt), sv.Version, string(data)).Scan(&sv.ID)
+	cols, err := t.bddColumns(sv)
+	if err != nil {
+		return err
+	}
+	args := append([]any{string(sv.TN), string(sv.Status), slotArg(sv.Slot), string(sv.OldSPID), string(sv.NewSPID),
+		string(sv.LRN), string(sv.Region), micros(sv.DueDate), micros(sv.UpdatedAt), sv.Version, string(data)}, cols...)
+	err = t.row(`INSERT INTO svs (tn, status, slot, old_spid, new_spid, lrn, region, due_date, updated_at, version, data, `+bddCols+`)
+		VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`) RETURNING id`, args...).Scan(&sv.ID)
 	if err != nil {
 		if t.s.d.IsUnique(err) {
 			return errRetry
@@ -98,8 +104,13 @@ func (t *tx) saveSV(sv *npac.SV) error {
 	if err != nil {
 		return fmt.Errorf("sv data: %w", err)
 	}
-	res, err := t.exec(`UPDATE svs SET status = ?, slot = ?, lrn = ?, due_date = ?, updated_at = ?, version = ?, data = ? WHERE id = ? AND version = ?`,
-		string(sv.Status), slotArg(sv.Slot), string(sv.LRN), micros(sv.DueDate), micros(sv.UpdatedAt), sv.Version, string(data), sv.ID, prev)
+	cols, err := t.bddColumns(sv)
+	if err != nil {
+		return err
+	}
+	args := append(append([]any{string(sv.Status), slotArg(sv.Slot), string(sv.LRN), micros(sv.DueDate), micros(sv.UpdatedAt), sv.Version, string(data)},
+		cols...), sv.ID, prev)
+	res, err := t.exec(`UPDATE svs SET status = ?, slot = ?, lrn = ?, due_date = ?, updated_at = ?, version = ?, data = ?, `+bddSet+` WHERE id = ? AND version = ?`, args...)
 	if err != nil {
 		if t.s.d.IsUnique(err) {
 			return errRetry

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -239,4 +241,192 @@ func BenchmarkExportBDD(b *testing.B, be Backend) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkExportBDDBulk writes the SV file of a million active SVs
+// (NPAC_BENCH_EXPORT_SVS sets another number) and reports records per
+// second. Porting that many through the service would take hours, so the
+// table is built in two steps:
+//   - 1,000 SVs are ported through the service, as in production: 44 LRNs
+//     of the new SP, half with four DPC/SSN pairs (20 signaling transfer
+//     points), a tenth with a WSMSC pair, three SV types, some billing IDs
+//     and alternative SPIDs, a few end-user locations and voice URIs. That
+//     is about 1,000 distinct routes.
+//   - The rest are copies of their rows made with one INSERT … SELECT: every
+//     column is copied as is, except the TN, which is new (numbers of
+//     NPA-NXXs that are not registered; an export does not look at codes),
+//     and the TN inside the JSON document, which is replaced. The copies
+//     are inserted in an order unrelated to their TNs, as SVs accumulate
+//     over years.
+//
+// The copy step names no column but tn and data, so the same benchmark
+// runs on any schema version. The database is then analyzed (on
+// PostgreSQL, vacuumed and analyzed, as autovacuum would do after such a
+// load).
+func BenchmarkExportBDDBulk(b *testing.B, be Backend) {
+	total := 1_000_000
+	if v := os.Getenv("NPAC_BENCH_EXPORT_SVS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < bulkTemplates {
+			b.Fatalf("NPAC_BENCH_EXPORT_SVS=%q: give a number of SVs, at least %d", v, bulkTemplates)
+		}
+		total = n
+	}
+	w := BenchWorld(b, be)
+	ids := bulkTemplatePorts(b, w)
+	copySVs(b, w, ids, total-len(ids))
+	b.ResetTimer()
+	for b.Loop() {
+		got, err := w.S.ExportBDD(w.Admin, bdd.KindSV, "", bdd.NewWriter(io.Discard), func(string) {})
+		if err != nil || got != int64(total) {
+			b.Fatalf("exported %d SVs (%v), want %d", got, err, total)
+		}
+	}
+	b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// bulkTemplates is how many SVs BenchmarkExportBDDBulk ports through the
+// service.
+const bulkTemplates = 1000
+
+// bulkTemplatePorts ports the bulk benchmark's template SVs from SPA to
+// SPB and returns their IDs.
+func bulkTemplatePorts(b *testing.B, w *World) []int64 {
+	lrns := []npac.LRN{LRNB}
+	for i := 2; i < benchCodes; i++ {
+		l := npac.LRNRecord{LRN: npac.LRN(fmt.Sprintf("2125%02d9999", 55+i)), SPID: SPB, Region: npac.Northeast}
+		if err := w.S.CreateLRN(w.Admin, &l); err != nil {
+			b.Fatal(err)
+		}
+		lrns = append(lrns, l.LRN)
+	}
+	pair := func(stp, ssn int) *npac.SignalingPoint {
+		return &npac.SignalingPoint{DPC: fmt.Sprintf("%03d-%03d-%03d", 10+stp, 20+stp, 30+stp), SSN: &ssn}
+	}
+	ids := make([]int64, bulkTemplates)
+	for i := range ids {
+		tn, old, nw, _ := BenchPort(i)
+		in := NewCreate(tn, old, nw, lrns[i%len(lrns)])
+		if i%2 == 0 {
+			stp := i / 2 % 20
+			in.CLASS, in.LIDB, in.CNAM, in.ISVM = pair(stp, 11), pair(stp, 12), pair(stp, 13), pair(stp, 14)
+		}
+		if i%10 == 0 {
+			in.WSMSC = pair(i/10%20, 15)
+		}
+		in.SVType = []npac.SVType{npac.SVWireline, npac.SVWireless, npac.SVVoIP}[i%3]
+		if i%5 == 0 {
+			in.BillingID = fmt.Sprintf("B%03d", i%7)
+		}
+		if i%8 == 0 {
+			in.AlternativeSPID = SPC
+		}
+		if i%16 == 0 {
+			in.EndUserLocationValue, in.EndUserLocationType = fmt.Sprintf("%012d", i), "01"
+		}
+		if i%20 == 0 {
+			in.VoiceURI = "sip:+1" + string(tn) + "@bravo.example"
+		}
+		sv := w.MustCreate(b, w.B, in)
+		w.MustCreate(b, w.A, OldCreate(tn, old, nw))
+		w.MustAct(b, w.B, sv.ID, npac.Action{Kind: npac.ActActivate})
+		ids[i] = sv.ID
+	}
+	return ids
+}
+
+// copySVs adds n copies of the rows of the SVs ids to svs, each with a TN
+// of its own, and analyzes the database (see BenchmarkExportBDDBulk).
+func copySVs(t testing.TB, w *World, ids []int64, n int) {
+	db, dollar := w.S.DB(), w.S.Dialect().Dollar
+	mark := func(i int) string {
+		if dollar {
+			return "$" + strconv.Itoa(i)
+		}
+		return "?"
+	}
+	if _, err := db.Exec(`CREATE TABLE bench_copies (seq BIGINT PRIMARY KEY, tn TEXT NOT NULL, sv_id BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	// The i-th copy gets the TN at position (i·step) mod n of the
+	// numbers counted up through the NPA-NXXs 220-220, 220-221, …; step
+	// is a prime that does not divide n, so each position comes once.
+	step := 7919
+	for n%step == 0 {
+		step = 7927
+	}
+	const batch = 1000
+	for lo := 0; lo < n; lo += batch {
+		var (
+			sql  strings.Builder
+			args []any
+		)
+		sql.WriteString(`INSERT INTO bench_copies (seq, tn, sv_id) VALUES `)
+		for i := lo; i < min(lo+batch, n); i++ {
+			if i > lo {
+				sql.WriteString(", ")
+			}
+			k := len(args)
+			fmt.Fprintf(&sql, "(%s, %s, %s)", mark(k+1), mark(k+2), mark(k+3))
+			args = append(args, i, bulkTN(int(int64(i)*int64(step)%int64(n))), ids[i%len(ids)])
+		}
+		if _, err := db.Exec(sql.String(), args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := db.Query(`SELECT * FROM svs WHERE 1 = 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var into, from []string
+	for _, c := range cols {
+		switch c {
+		case "id":
+			continue
+		case "tn":
+			from = append(from, "c.tn")
+		case "data":
+			from = append(from, `replace(t.data, '"tn":"' || t.tn || '"', '"tn":"' || c.tn || '"')`)
+		default:
+			from = append(from, "t."+c)
+		}
+		into = append(into, c)
+	}
+	// A statement that reads the table it inserts into holds what it
+	// read until it is done, in memory: copy 100,000 rows at a time.
+	copies := `INSERT INTO svs (` + strings.Join(into, ", ") + `) SELECT ` + strings.Join(from, ", ") +
+		` FROM bench_copies c JOIN svs t ON t.id = c.sv_id WHERE c.seq >= ` + mark(1) + ` AND c.seq < ` + mark(2) + ` ORDER BY c.seq`
+	for lo := 0; lo < n; lo += 100_000 {
+		if _, err := db.Exec(copies, lo, lo+100_000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(`DROP TABLE bench_copies`); err != nil {
+		t.Fatal(err)
+	}
+	// Statistics, as an operator's ANALYZE (or PostgreSQL's autovacuum)
+	// would gather them: the export's plan must not depend on their
+	// absence. VACUUM also marks PostgreSQL's pages all-visible, which
+	// index-only scans need.
+	analyze := `ANALYZE`
+	if w.S.Dialect().Name == "postgres" {
+		analyze = `VACUUM ANALYZE svs`
+	}
+	if _, err := db.Exec(analyze); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bulkTN returns the i-th number of NPA-NXXs whose NPA and NXX both have
+// 2-9 first and 20-99 last: 220-220-0000 up, never an N11 and never in
+// 212, the benchmark world's own NPA.
+func bulkTN(i int) npac.TN {
+	code, line := i/10000, i%10000
+	part := func(k int) int { return (2+k/80)*100 + 20 + k%80 }
+	return npac.TN(fmt.Sprintf("%03d%03d%04d", part(code/640), part(code%640), line))
 }
