@@ -16,5 +16,5 @@ go test -run '^$' -bench 'ImportCNAC' -benchtime 3x -count "$count" ./sqlite ./p
 go test -run '^$' -bench 'TCPA' -benchtime 1x -count "$count" ./sqlite ./postgres
 # BDD: the file format, the LSMS load and the NPAC's export (issue 6).
 go test -run '^$' -bench . -benchtime 2s ./bdd
-go test -run '^$' -bench LoadBDD -benchtime 1000000x ./lsms
+go test -run '^$' -bench 'LoadBDD|IndexBuild' -benchtime 1000000x ./lsms
 go test -run '^$' -bench ExportBDD -benchtime 3x ./sqlite ./postgres
